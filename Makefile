@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# harepl: `make` builds the module and the tool, `make check` runs every
+# test in qemu, `make demo` shows two nodes at work. See README.md.
+
+# The newest kernel that has both headers and a bootable image (for qemu).
+KVER ?= $(shell for b in $$(ls -d /usr/lib/modules/*/build 2>/dev/null | sort -rV); do \
+	v=$${b%/build}; v=$${v\#\#*/}; [ -e /boot/vmlinuz-$$v ] && { echo $$v; break; }; done)
+KDIR ?= /usr/lib/modules/$(KVER)/build
+export KVER
+
+BUILD := $(CURDIR)/build
+KSRC := $(BUILD)/ksrc/linux-source-6.1
+CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
+TEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -I$(CURDIR)/include/uapi \
+	-I$(KSRC)/tools/testing/selftests $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+TEST_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/*.c))
+
+.PHONY: all module userspace deps ksrc tests-bin initramfs check demo style \
+	sparse clean
+
+all: module userspace
+
+module:
+	@test -n "$(KVER)" || { echo "no kernel headers with a matching /boot/vmlinuz; run scripts/install-deps.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules
+
+userspace:
+	$(MAKE) -C userspace
+
+deps:
+	scripts/install-deps.sh
+
+# Pieces of Debian's linux-source-6.1: checkpatch and kselftest_harness.h
+ksrc: $(KSRC)/.done
+$(KSRC)/.done:
+	scripts/extract-ksrc.sh $(BUILD)/ksrc
+
+tests-bin: $(TEST_PROGS)
+$(BUILD)/tests/bin/%: tests/%.c include/uapi/linux/harepl.h $(KSRC)/.done
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS)
+
+initramfs: all tests-bin
+	scripts/mkinitramfs.sh $(BUILD)/initramfs.cpio
+
+# T=name runs one test (or several: T="a b")
+check: deps
+	$(MAKE) initramfs
+	scripts/run-tests.sh $(T)
+
+demo: deps
+	$(MAKE) initramfs
+	scripts/run-tests.sh -v demo
+
+style: ksrc
+	$(CHECKPATCH) --no-tree --strict -f $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) \
+		include/uapi/linux/harepl.h
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	rm -rf $(BUILD)

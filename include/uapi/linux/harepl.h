@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * harepl: block-level replication, the contract between harepl.ko and
+ * hareplctl.
+ *
+ * Generic netlink
+ * ===============
+ *
+ * Family HAREPL_GENL_NAME, version HAREPL_GENL_VERSION. A resource belongs to
+ * the network namespace of the process that created its dm device; every
+ * command sees only the resources of the caller's namespace. Commands that
+ * change state need CAP_NET_ADMIN in the user namespace owning the caller's
+ * network namespace. Every error reply carries an extack message.
+ *
+ * HAREPL_CMD_GET_RESOURCE
+ * -----------------------
+ *
+ * As a request without NLM_F_DUMP it must contain:
+ *
+ *    HAREPL_A_RES_NAME: NLA_NUL_STRING, maxlen HAREPL_NAME_MAX - 1
+ *
+ * and is answered by one message holding the attributes below, or ENOENT
+ * when no resource of that name exists in the caller's namespace. As a
+ * dump (NLM_F_DUMP) it takes no attributes and returns one message per
+ * resource. A dump that raced with a resource being created or destroyed
+ * has NLM_F_DUMP_INTR set on a message. Each message holds:
+ *
+ *    HAREPL_A_RES_NAME: NLA_NUL_STRING
+ *    HAREPL_A_RES_DM_NAME: NLA_NUL_STRING, the dm device's name
+ *    HAREPL_A_RES_ROLE: NLA_U32, enum harepl_role
+ *    HAREPL_A_RES_DISK_STATE: NLA_U32, enum harepl_disk_state
+ *    HAREPL_A_RES_CONN_STATE: NLA_U32, enum harepl_conn_state
+ *    HAREPL_A_RES_SIZE: NLA_U64, size of the replicated device, in sectors
+ *    HAREPL_A_RES_DATA_DEV: NLA_NUL_STRING, backing data device ("vdb")
+ *    HAREPL_A_RES_META_DEV: NLA_NUL_STRING, metadata device, or "internal"
+ *    HAREPL_A_RES_MD_SB_SECTOR: NLA_U64, superblock, sector in the meta dev
+ *    HAREPL_A_RES_MD_AL_SECTOR: NLA_U64, write-intent area, sector
+ *    HAREPL_A_RES_MD_BM_SECTOR: NLA_U64, bitmap area, sector
+ *    HAREPL_A_RES_MD_SECTORS: NLA_U64, total size of the metadata area
+ *    HAREPL_A_RES_NODE_ID: NLA_U32
+ *    HAREPL_A_RES_UUID: binary, HAREPL_UUID_LEN bytes
+ *    HAREPL_A_RES_READS: NLA_U64, read bios completed since creation
+ *    HAREPL_A_RES_WRITES: NLA_U64, write bios completed since creation
+ *
+ * HAREPL_CMD_SET_ROLE
+ * -------------------
+ *
+ * Needs CAP_NET_ADMIN. Must contain:
+ *
+ *    HAREPL_A_RES_NAME: NLA_NUL_STRING, maxlen HAREPL_NAME_MAX - 1
+ *    HAREPL_A_RES_ROLE: NLA_U32, enum harepl_role
+ *
+ * and may contain:
+ *
+ *    HAREPL_A_ROLE_FLAGS: NLA_U32, HAREPL_ROLE_F_* bits
+ *
+ * Setting the role a resource already has succeeds and changes nothing.
+ * A secondary's dm device is read-only and fails reads and writes.
+ *
+ * Events
+ * ------
+ *
+ * The multicast group HAREPL_MCGRP_EVENTS carries HAREPL_CMD_EVENT messages
+ * for the resources of the listener's namespace. Each holds:
+ *
+ *    HAREPL_A_EVENT: NLA_U32, enum harepl_event
+ *    HAREPL_A_EVENT_SEQ: NLA_U64, per-namespace sequence number, starting
+ *        at 1 and increasing by one per event; multicast may drop or
+ *        reorder messages, so a gap tells a listener it missed one
+ *    HAREPL_A_EVENT_TIME: NLA_U64, CLOCK_REALTIME in nanoseconds
+ *    and the resource attributes of HAREPL_CMD_GET_RESOURCE, as they are
+ *    after the change (for HAREPL_EVENT_DESTROYED: before).
+ *
+ * On-disk metadata
+ * ================
+ *
+ * struct harepl_md_sb, little-endian, at HAREPL_MD_SB_SIZE bytes. With
+ * external metadata it is at sector 0 of the metadata device and the
+ * write-intent area and the bitmap follow it. With internal metadata it
+ * is in the last 4 KiB-aligned 4 KiB of the data device, the bitmap and the
+ * write-intent area lie below it, and the replicated device is the first
+ * data_sectors sectors. All sector numbers are 512-byte units within the
+ * metadata device (the data device when internal). The checksum is the
+ * CRC32C (Castagnoli, reflected, seed ~0, no final inversion) of the whole
+ * HAREPL_MD_SB_SIZE bytes with the checksum field zeroed.
+ */
+
+#ifndef _UAPI_LINUX_HAREPL_H
+#define _UAPI_LINUX_HAREPL_H
+
+#include <linux/types.h>
+
+#define HAREPL_GENL_NAME	"harepl"
+#define HAREPL_GENL_VERSION	1
+#define HAREPL_MCGRP_EVENTS	"events"
+
+/* A resource name: 1..31 of [A-Za-z0-9_.-], not starting with '.' or '-' */
+#define HAREPL_NAME_MAX		32
+#define HAREPL_UUID_LEN		16
+/* Longest device name reported in HAREPL_A_RES_{DATA,META}_DEV */
+#define HAREPL_DEVNAME_MAX	32
+
+/* The dm target */
+#define HAREPL_TARGET_NAME	"harepl"
+#define HAREPL_META_INTERNAL	"internal"
+
+enum harepl_cmd {
+	HAREPL_CMD_UNSPEC,
+	HAREPL_CMD_GET_RESOURCE,
+	HAREPL_CMD_SET_ROLE,
+	HAREPL_CMD_EVENT,
+	__HAREPL_CMD_MAX
+};
+
+#define HAREPL_CMD_MAX (__HAREPL_CMD_MAX - 1)
+
+enum harepl_attr {
+	HAREPL_A_UNSPEC,
+	HAREPL_A_RES_NAME,
+	HAREPL_A_RES_DM_NAME,
+	HAREPL_A_RES_ROLE,
+	HAREPL_A_RES_DISK_STATE,
+	HAREPL_A_RES_CONN_STATE,
+	HAREPL_A_RES_SIZE,
+	HAREPL_A_RES_DATA_DEV,
+	HAREPL_A_RES_META_DEV,
+	HAREPL_A_RES_MD_SB_SECTOR,
+	HAREPL_A_RES_MD_AL_SECTOR,
+	HAREPL_A_RES_MD_BM_SECTOR,
+	HAREPL_A_RES_MD_SECTORS,
+	HAREPL_A_RES_NODE_ID,
+	HAREPL_A_RES_UUID,
+	HAREPL_A_RES_READS,
+	HAREPL_A_RES_WRITES,
+	HAREPL_A_ROLE_FLAGS,
+	HAREPL_A_EVENT,
+	HAREPL_A_EVENT_SEQ,
+	HAREPL_A_EVENT_TIME,
+	HAREPL_A_PAD,
+	__HAREPL_A_MAX
+};
+
+#define HAREPL_A_MAX (__HAREPL_A_MAX - 1)
+
+enum harepl_role {
+	HAREPL_ROLE_SECONDARY,
+	HAREPL_ROLE_PRIMARY,
+	__HAREPL_ROLE_MAX
+};
+
+#define HAREPL_ROLE_MAX (__HAREPL_ROLE_MAX - 1)
+
+/* HAREPL_A_ROLE_FLAGS */
+enum harepl_role_flag {
+	HAREPL_ROLE_F_FORCE = 1U << 0,	/* promote despite the disk state */
+	__HAREPL_ROLE_F_ALL = HAREPL_ROLE_F_FORCE
+};
+
+enum harepl_disk_state {
+	HAREPL_DISK_DISKLESS,
+	HAREPL_DISK_INCONSISTENT,
+	HAREPL_DISK_OUTDATED,
+	HAREPL_DISK_UPTODATE,
+	__HAREPL_DISK_MAX
+};
+
+#define HAREPL_DISK_MAX (__HAREPL_DISK_MAX - 1)
+
+enum harepl_conn_state {
+	HAREPL_CONN_STANDALONE,
+	HAREPL_CONN_CONNECTING,
+	HAREPL_CONN_CONNECTED,
+	HAREPL_CONN_SYNC_SOURCE,
+	HAREPL_CONN_SYNC_TARGET,
+	HAREPL_CONN_VERIFY_SOURCE,
+	HAREPL_CONN_VERIFY_TARGET,
+	HAREPL_CONN_AHEAD,
+	HAREPL_CONN_BEHIND,
+	__HAREPL_CONN_MAX
+};
+
+#define HAREPL_CONN_MAX (__HAREPL_CONN_MAX - 1)
+
+enum harepl_event {
+	HAREPL_EVENT_UNSPEC,
+	HAREPL_EVENT_CREATED,
+	HAREPL_EVENT_DESTROYED,
+	HAREPL_EVENT_ROLE,
+	HAREPL_EVENT_DISK,
+	HAREPL_EVENT_CONN,
+	__HAREPL_EVENT_MAX
+};
+
+#define HAREPL_EVENT_MAX (__HAREPL_EVENT_MAX - 1)
+
+/* On-disk metadata, see above */
+#define HAREPL_MD_MAGIC		0x444d4c5045524148ULL	/* "HAREPLMD" */
+#define HAREPL_MD_VERSION	1
+#define HAREPL_MD_SB_SIZE	4096
+#define HAREPL_MD_SB_SECTORS	(HAREPL_MD_SB_SIZE >> 9)
+#define HAREPL_MD_AL_SECTORS	512	/* write-intent area: 256 KiB */
+#define HAREPL_MD_ALIGN_SECTORS	2048	/* metadata area: 1 MiB multiples */
+#define HAREPL_MD_MAX_PEERS	8
+#define HAREPL_MD_HISTORY	4
+/* Bitmap chunk: a power of two from 4 KiB to 1 MiB, default 4 KiB */
+#define HAREPL_MD_CHUNK_MIN_SECTORS	8
+#define HAREPL_MD_CHUNK_MAX_SECTORS	2048
+#define HAREPL_MD_CHUNK_DEF_SECTORS	8
+
+/* struct harepl_md_sb.flags */
+enum harepl_md_flag {
+	HAREPL_MDF_CONSISTENT	   = 1U << 0,	/* data is not mid-resync */
+	HAREPL_MDF_UPTODATE	   = 1U << 1,	/* data is the newest known */
+	HAREPL_MDF_WAS_PRIMARY	   = 1U << 2,
+	HAREPL_MDF_CRASHED_PRIMARY = 1U << 3,
+	HAREPL_MDF_INTERNAL	   = 1U << 4,	/* metadata on the data dev */
+	__HAREPL_MDF_ALL	   = 0x1f
+};
+
+struct harepl_md_sb {
+	__le64 magic;			/* HAREPL_MD_MAGIC */
+	__le32 version;			/* HAREPL_MD_VERSION */
+	__le32 flags;			/* enum harepl_md_flag */
+	__u8   uuid[HAREPL_UUID_LEN];	/* the resource, same on all nodes */
+	char   name[HAREPL_NAME_MAX];	/* resource name, NUL padded */
+	__le32 node_id;			/* this node, 0..HAREPL_MD_MAX_PEERS */
+	__le32 max_peers;		/* bitmap slots, 1..HAREPL_MD_MAX_PEERS */
+	__le32 chunk_sectors;		/* bitmap chunk */
+	__le32 reserved0;
+	__le64 gen_current;		/* generation ids */
+	__le64 gen_bitmap;
+	__le64 gen_history[HAREPL_MD_HISTORY];
+	__le64 data_sectors;		/* size of the replicated device */
+	__le64 md_sectors;		/* whole metadata area */
+	__le64 md_start;		/* first sector of the metadata area */
+	__le64 sb_sector;		/* this superblock */
+	__le64 al_sector;		/* write-intent area */
+	__le64 al_sectors;
+	__le64 bm_sector;		/* bitmap: max_peers slots */
+	__le64 bm_sectors;		/* all slots together */
+	__le64 created;			/* seconds since the epoch */
+	__u8   pad[3892];
+	__le32 checksum;
+} __attribute__((packed));
+
+#endif /* _UAPI_LINUX_HAREPL_H */

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * harepl: block-level replication as a device-mapper target.
+ * Module init and exit only.
+ */
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include "netlink.h"
+#include "resource.h"
+#include "target.h"
+
+static int __init harepl_init(void)
+{
+	int ret;
+
+	ret = harepl_resource_init();
+	if (ret)
+		goto err_resource;
+	ret = harepl_nl_init();
+	if (ret)
+		goto err_netlink;
+	ret = harepl_target_init();
+	if (ret)
+		goto err_target;
+	pr_info("loaded, netlink family %s version %u\n", HAREPL_GENL_NAME,
+		HAREPL_GENL_VERSION);
+	return 0;
+
+err_target:
+	harepl_nl_exit();
+err_netlink:
+	harepl_resource_exit();
+err_resource:
+	return ret;
+}
+
+static void __exit harepl_exit(void)
+{
+	harepl_target_exit();
+	harepl_nl_exit();
+	harepl_resource_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(harepl_init);
+module_exit(harepl_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("harepl: block-level replication device-mapper target");
+MODULE_AUTHOR("The harepl developers");
+MODULE_ALIAS("dm-" HAREPL_TARGET_NAME);
+MODULE_ALIAS_GENL_FAMILY(HAREPL_GENL_NAME);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * On-disk metadata: reading and validating the superblock. The layout is
+ * described in include/uapi/linux/harepl.h; hareplctl create-md writes it.
+ */
+
+#include <linux/bio.h>
+#include <linux/crc32c.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
+#include "md.h"
+
+static bool harepl_sb_csum_ok(const struct harepl_md_sb *sb)
+{
+	static const u8 zero[sizeof(sb->checksum)];
+	size_t off = offsetof(struct harepl_md_sb, checksum);
+	u32 crc;
+
+	crc = crc32c(~0U, sb, off);
+	crc = crc32c(crc, zero, sizeof(zero));
+	return crc == le32_to_cpu(sb->checksum);
+}
+
+static int harepl_md_read_sb(struct block_device *bdev, sector_t sector,
+			     struct page *page)
+{
+	struct bio *bio;
+	int ret;
+
+	bio = bio_alloc(bdev, 1, REQ_OP_READ | REQ_SYNC | REQ_META, GFP_KERNEL);
+	bio->bi_iter.bi_sector = sector;
+	__bio_add_page(bio, page, HAREPL_MD_SB_SIZE, 0);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
+}
+
+/* Is [start, start + len) inside [lo, hi)? Overflow-safe. */
+static bool harepl_md_range_ok(u64 start, u64 len, u64 lo, u64 hi)
+{
+	u64 end;
+
+	if (check_add_overflow(start, len, &end))
+		return false;
+	return start >= lo && end <= hi && len > 0;
+}
+
+static bool harepl_md_disjoint(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return a + alen <= b || b + blen <= a;
+}
+
+/* Checks every field of @sb read at @sb_sector of a device of @dev_sectors. */
+static const char *harepl_md_check(const struct harepl_md_sb *sb, bool internal,
+				   sector_t sb_sector, sector_t dev_sectors)
+{
+	u32 flags = le32_to_cpu(sb->flags);
+	u32 chunk = le32_to_cpu(sb->chunk_sectors);
+	u32 peers = le32_to_cpu(sb->max_peers);
+	u64 md_start = le64_to_cpu(sb->md_start);
+	u64 md_sectors = le64_to_cpu(sb->md_sectors);
+	u64 data = le64_to_cpu(sb->data_sectors);
+	u64 al = le64_to_cpu(sb->al_sector), al_len = le64_to_cpu(sb->al_sectors);
+	u64 bm = le64_to_cpu(sb->bm_sector), bm_len = le64_to_cpu(sb->bm_sectors);
+	u64 md_end, bits;
+
+	if (le64_to_cpu(sb->magic) != HAREPL_MD_MAGIC)
+		return "No valid harepl superblock (bad magic; run hareplctl create-md)";
+	if (le32_to_cpu(sb->version) != HAREPL_MD_VERSION)
+		return "Unsupported harepl metadata version";
+	if (!harepl_sb_csum_ok(sb))
+		return "No valid harepl superblock (checksum mismatch)";
+	if (flags & ~__HAREPL_MDF_ALL)
+		return "Superblock has unknown flags";
+	if (!!(flags & HAREPL_MDF_INTERNAL) != internal)
+		return internal ?
+			"Superblock is for external metadata, table says internal" :
+			"Superblock is for internal metadata, table names a metadata device";
+	if (strnlen(sb->name, HAREPL_NAME_MAX) == HAREPL_NAME_MAX)
+		return "Superblock resource name is not terminated";
+	if (le32_to_cpu(sb->node_id) > HAREPL_MD_MAX_PEERS)
+		return "Superblock node id out of range";
+	if (!peers || peers > HAREPL_MD_MAX_PEERS)
+		return "Superblock max_peers out of range";
+	if (!is_power_of_2(chunk) || chunk < HAREPL_MD_CHUNK_MIN_SECTORS ||
+	    chunk > HAREPL_MD_CHUNK_MAX_SECTORS)
+		return "Superblock bitmap chunk size invalid";
+	if (le64_to_cpu(sb->sb_sector) != sb_sector)
+		return "Superblock location does not match where it was found";
+	if (check_add_overflow(md_start, md_sectors, &md_end) || md_end > dev_sectors)
+		return "Device smaller than its metadata";
+	if (!harepl_md_range_ok(sb_sector, HAREPL_MD_SB_SECTORS, md_start, md_end) ||
+	    !harepl_md_range_ok(al, al_len, md_start, md_end) ||
+	    !harepl_md_range_ok(bm, bm_len, md_start, md_end) ||
+	    !harepl_md_disjoint(sb_sector, HAREPL_MD_SB_SECTORS, al, al_len) ||
+	    !harepl_md_disjoint(sb_sector, HAREPL_MD_SB_SECTORS, bm, bm_len) ||
+	    !harepl_md_disjoint(al, al_len, bm, bm_len))
+		return "Superblock metadata areas overlap or exceed the metadata area";
+	if (!data)
+		return "Superblock data size is zero";
+	if (internal && data > md_start)
+		return "Superblock data area overlaps the metadata area";
+	bits = DIV_ROUND_UP_ULL(data, chunk);
+	if (bm_len > U64_MAX / 4096 || bm_len * 4096 < bits * peers)
+		return "Superblock bitmap too small for the data area";
+	return NULL;
+}
+
+static void harepl_md_unpack(const struct harepl_md_sb *sb, struct harepl_md *md)
+{
+	int i;
+
+	memcpy(md->uuid, sb->uuid, sizeof(md->uuid));
+	memcpy(md->name, sb->name, sizeof(md->name));
+	md->flags = le32_to_cpu(sb->flags);
+	md->node_id = le32_to_cpu(sb->node_id);
+	md->max_peers = le32_to_cpu(sb->max_peers);
+	md->chunk_sectors = le32_to_cpu(sb->chunk_sectors);
+	md->gen_current = le64_to_cpu(sb->gen_current);
+	md->gen_bitmap = le64_to_cpu(sb->gen_bitmap);
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		md->gen_history[i] = le64_to_cpu(sb->gen_history[i]);
+	md->data_sectors = le64_to_cpu(sb->data_sectors);
+	md->md_start = le64_to_cpu(sb->md_start);
+	md->md_sectors = le64_to_cpu(sb->md_sectors);
+	md->sb_sector = le64_to_cpu(sb->sb_sector);
+	md->al_sector = le64_to_cpu(sb->al_sector);
+	md->al_sectors = le64_to_cpu(sb->al_sectors);
+	md->bm_sector = le64_to_cpu(sb->bm_sector);
+	md->bm_sectors = le64_to_cpu(sb->bm_sectors);
+}
+
+/**
+ * harepl_md_read() - read and validate the superblock
+ * @meta: the metadata device (the data device when @internal)
+ * @internal: metadata at the end of the data device
+ * @md: filled in on success
+ * @error: on failure, a static string saying why, for ti->error
+ *
+ * Return: 0, or a negative errno with @error set.
+ */
+int harepl_md_read(struct block_device *meta, bool internal,
+		   struct harepl_md *md, char **error)
+{
+	sector_t dev_sectors = bdev_nr_sectors(meta);
+	sector_t sb_sector;
+	struct page *page;
+	const char *why;
+	int ret;
+
+	if (dev_sectors < HAREPL_MD_SB_SECTORS * 2) {
+		*error = "Metadata device too small for a superblock";
+		return -EINVAL;
+	}
+	sb_sector = internal ? round_down(dev_sectors, HAREPL_MD_SB_SECTORS) -
+			       HAREPL_MD_SB_SECTORS : 0;
+
+	page = alloc_page(GFP_KERNEL);
+	if (!page) {
+		*error = "Cannot allocate memory for the superblock";
+		return -ENOMEM;
+	}
+	ret = harepl_md_read_sb(meta, sb_sector, page);
+	if (ret) {
+		*error = "Cannot read the superblock";
+		goto out;
+	}
+	why = harepl_md_check(page_address(page), internal, sb_sector, dev_sectors);
+	if (why) {
+		*error = (char *)why;
+		ret = -EINVAL;
+		goto out;
+	}
+	harepl_md_unpack(page_address(page), md);
+out:
+	__free_page(page);
+	return ret;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HAREPL_MD_H
+#define _HAREPL_MD_H
+
+#include <linux/blkdev.h>
+#include <uapi/linux/harepl.h>
+
+/* The superblock's fields, validated and in CPU byte order */
+struct harepl_md {
+	u8 uuid[HAREPL_UUID_LEN];
+	char name[HAREPL_NAME_MAX];
+	u32 flags;
+	u32 node_id;
+	u32 max_peers;
+	u32 chunk_sectors;
+	u64 gen_current;
+	u64 gen_bitmap;
+	u64 gen_history[HAREPL_MD_HISTORY];
+	sector_t data_sectors;
+	sector_t md_start;
+	sector_t md_sectors;
+	sector_t sb_sector;
+	sector_t al_sector;
+	sector_t al_sectors;
+	sector_t bm_sector;
+	sector_t bm_sectors;
+};
+
+int harepl_md_read(struct block_device *meta, bool internal,
+		   struct harepl_md *md, char **error);
+
+#endif

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Resources: the registry of replicated volumes, per network namespace, as
+ * WireGuard keeps interfaces. Names are unique within a namespace; when the
+ * namespace goes away its resources stay (their dm devices are still open)
+ * but leave every list and become invisible to netlink.
+ */
+
+#include <linux/device-mapper.h>
+#include <linux/slab.h>
+#include <net/netns/generic.h>
+#include "netlink.h"
+#include "resource.h"
+
+/* Protects the resource lists and the state of every resource. */
+DEFINE_MUTEX(harepl_lock);
+
+/* Per-namespace state; every field is protected by harepl_lock. */
+struct harepl_net {
+	struct list_head resources;
+	unsigned int generation;	/* bumped on create and destroy */
+	u64 event_seq;			/* last event sequence number */
+};
+
+static unsigned int harepl_net_id __read_mostly;
+
+static struct harepl_net *harepl_net(struct net *net)
+{
+	return net_generic(net, harepl_net_id);
+}
+
+bool harepl_name_valid(const char *name)
+{
+	size_t len = strnlen(name, HAREPL_NAME_MAX);
+	size_t i;
+
+	if (!len || len >= HAREPL_NAME_MAX || name[0] == '.' || name[0] == '-')
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+struct harepl_resource *harepl_resource_find(struct net *net, const char *name)
+{
+	struct harepl_resource *res;
+
+	lockdep_assert_held(&harepl_lock);
+	list_for_each_entry(res, &harepl_net(net)->resources, list)
+		if (!strcmp(res->name, name))
+			return res;
+	return NULL;
+}
+
+/* The @n-th resource of @net, for a dump that resumes where it stopped. */
+struct harepl_resource *harepl_resource_nth(struct net *net, unsigned long n)
+{
+	struct harepl_resource *res;
+
+	lockdep_assert_held(&harepl_lock);
+	list_for_each_entry(res, &harepl_net(net)->resources, list)
+		if (!n--)
+			return res;
+	return NULL;
+}
+
+unsigned int harepl_resource_generation(struct net *net)
+{
+	lockdep_assert_held(&harepl_lock);
+	return harepl_net(net)->generation;
+}
+
+u64 harepl_next_event_seq(struct net *net)
+{
+	lockdep_assert_held(&harepl_lock);
+	return ++harepl_net(net)->event_seq;
+}
+
+/**
+ * harepl_resource_attach() - register a new resource, or share a live one
+ * @net: the namespace of the process loading the table
+ * @fresh: a fully set up resource with one reference
+ * @error: on failure, why, for ti->error
+ *
+ * A table reload of the same dm device finds its resource already there and
+ * shares it; any other holder of the name makes this fail.
+ *
+ * Return: @fresh (now listed), the live resource with a new reference (the
+ * caller frees @fresh), or an ERR_PTR.
+ */
+struct harepl_resource *harepl_resource_attach(struct net *net,
+					       struct harepl_resource *fresh,
+					       char **error)
+{
+	struct harepl_net *hn = harepl_net(net);
+	struct harepl_resource *res;
+
+	mutex_lock(&harepl_lock);
+	res = harepl_resource_find(net, fresh->name);
+	if (res) {
+		if (res->dm != fresh->dm) {
+			*error = "Resource name already exists in this network namespace";
+			res = ERR_PTR(-EEXIST);
+		} else if (res->data_dev != fresh->data_dev) {
+			*error = "Resource is live on a different data device";
+			res = ERR_PTR(-EBUSY);
+		} else {
+			kref_get(&res->kref);
+		}
+		mutex_unlock(&harepl_lock);
+		return res;
+	}
+	write_pnet(&fresh->net, net);
+	list_add_tail(&fresh->list, &hn->resources);
+	hn->generation++;
+	harepl_nl_event(fresh, HAREPL_EVENT_CREATED);
+	mutex_unlock(&harepl_lock);
+	pr_info("%s: created (data %s, metadata %s, %llu sectors)\n", fresh->name,
+		fresh->data_name, fresh->meta_name,
+		(unsigned long long)fresh->md.data_sectors);
+	return fresh;
+}
+
+static void harepl_resource_release(struct kref *kref)
+{
+	struct harepl_resource *res = container_of(kref, struct harepl_resource, kref);
+	struct net *net = read_pnet(&res->net);
+
+	if (net) {
+		harepl_nl_event(res, HAREPL_EVENT_DESTROYED);
+		list_del(&res->list);
+		harepl_net(net)->generation++;
+	}
+	mutex_unlock(&harepl_lock);
+	pr_info("%s: destroyed\n", res->name);
+	kfree(res);
+}
+
+void harepl_resource_put(struct harepl_resource *res)
+{
+	kref_put_mutex(&res->kref, harepl_resource_release, &harepl_lock);
+}
+
+/* Makes the dm device read-only unless primary; called with harepl_lock. */
+void harepl_resource_apply_role(struct harepl_resource *res)
+{
+	set_disk_ro(dm_disk(res->dm), READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY);
+}
+
+int harepl_resource_set_role(struct harepl_resource *res,
+			     enum harepl_role role, u32 flags,
+			     struct netlink_ext_ack *extack)
+{
+	lockdep_assert_held(&harepl_lock);
+	if (res->role == role)
+		return 0;
+	WRITE_ONCE(res->role, role);
+	harepl_resource_apply_role(res);
+	pr_info("%s: role %s%s\n", res->name,
+		role == HAREPL_ROLE_PRIMARY ? "Primary" : "Secondary",
+		flags & HAREPL_ROLE_F_FORCE ? " (forced)" : "");
+	harepl_nl_event(res, HAREPL_EVENT_ROLE);
+	return 0;
+}
+
+static int __net_init harepl_net_init(struct net *net)
+{
+	struct harepl_net *hn = harepl_net(net);
+
+	INIT_LIST_HEAD(&hn->resources);
+	return 0;
+}
+
+/*
+ * The namespace is going away while dm devices may still use its
+ * resources: take them off its list. They keep working; netlink no longer
+ * sees them, and dmsetup remove still destroys them.
+ */
+static void __net_exit harepl_net_exit(struct net *net)
+{
+	struct harepl_net *hn = harepl_net(net);
+	struct harepl_resource *res, *tmp;
+
+	mutex_lock(&harepl_lock);
+	list_for_each_entry_safe(res, tmp, &hn->resources, list) {
+		pr_info("%s: network namespace gone, resource detached\n", res->name);
+		list_del_init(&res->list);
+		write_pnet(&res->net, NULL);
+	}
+	mutex_unlock(&harepl_lock);
+}
+
+static struct pernet_operations harepl_net_ops = {
+	.init = harepl_net_init,
+	.exit = harepl_net_exit,
+	.id = &harepl_net_id,
+	.size = sizeof(struct harepl_net),
+};
+
+int __init harepl_resource_init(void)
+{
+	return register_pernet_subsys(&harepl_net_ops);
+}
+
+void harepl_resource_exit(void)
+{
+	unregister_pernet_subsys(&harepl_net_ops);
+}
