@@ -5,14 +5,15 @@
 
 # The newest kernel that has both headers and a bootable image (for qemu).
 KVER ?= $(shell for b in $$(ls -d /usr/lib/modules/*/build 2>/dev/null | sort -rV); do \
-	v=$${b%/build}; v=$${v\#\#*/}; [ -e /boot/vmlinuz-$$v ] && { echo $$v; break; }; done)
+	v=$$(basename $$(dirname $$b)); [ -e /boot/vmlinuz-$$v ] && { echo $$v; break; }; done)
 KDIR ?= /usr/lib/modules/$(KVER)/build
 export KVER
 
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc/linux-source-6.1
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
-TEST_CFLAGS := -O2 -g -Wall -Wextra -Werror -std=gnu11 -I$(CURDIR)/include/uapi \
+# kselftest_harness.h has unused parameters of its own
+TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -I$(CURDIR)/include/uapi \
 	-I$(KSRC)/tools/testing/selftests $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 TEST_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/*.c))

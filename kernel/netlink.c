@@ -65,8 +65,10 @@ static struct harepl_resource *harepl_nl_lookup(struct genl_info *info)
 	struct nlattr *attr;
 
 	lockdep_assert_held(&harepl_lock);
-	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_NAME))
+	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_NAME)) {
+		NL_SET_ERR_MSG(info->extack, "missing resource name (HAREPL_A_RES_NAME)");
 		return ERR_PTR(-EINVAL);
+	}
 	attr = info->attrs[HAREPL_A_RES_NAME];
 	res = harepl_resource_find(genl_info_net(info), nla_data(attr));
 	if (!res) {
@@ -144,8 +146,10 @@ static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 	u32 flags = 0;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_ROLE))
+	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_ROLE)) {
+		NL_SET_ERR_MSG(info->extack, "missing role (HAREPL_A_RES_ROLE)");
 		return -EINVAL;
+	}
 	if (info->attrs[HAREPL_A_ROLE_FLAGS])
 		flags = nla_get_u32(info->attrs[HAREPL_A_ROLE_FLAGS]);
 

@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# harepl-test: vms=1 timeout=180 disks=64M
+#
+# Roles: a resource comes up Secondary; a secondary's device is read-only
+# and fails reads and writes; primary serves both; role changes are events
+# with consecutive sequence numbers.
+. "${0%/*}/lib.sh"
+
+ktap_print_header
+ktap_set_plan 4
+
+load_module
+write_conf r0 /dev/vdb internal
+run hareplctl create-md r0 >/dev/null || die "create-md failed"
+hareplctl events --json --count 4 --timeout 60 >/tmp/events.json 2>/tmp/events.err &
+EVPID=$!
+sleep 1
+run hareplctl up r0 || die "up failed"
+
+field() { hareplctl status --json r0 | jq -r ".$1"; }
+
+comes_up_secondary() {
+	[ "$(field role)" = Secondary ] && [ "$(field connection)" = StandAlone ] &&
+		[ "$(field disk)" = Inconsistent ] &&
+		dmsetup status r0 | grep -q 'harepl Secondary Inconsistent StandAlone$'
+}
+ktap_test_result "comes_up_secondary" comes_up_secondary
+
+secondary_refuses() {
+	if dd if=/dev/mapper/r0 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+		log "read succeeded on a secondary"; return 1
+	fi
+	if dd if=/dev/zero of=/dev/mapper/r0 bs=4k count=1 oflag=direct 2>/dev/null; then
+		log "write succeeded on a secondary"; return 1
+	fi
+	[ "$(blockdev --getro /dev/mapper/r0)" = 1 ] || { log "not read-only"; return 1; }
+	hareplctl status --json r0 | jq -e '.reads == 0 and .writes == 0' >/dev/null
+}
+ktap_test_result "secondary_refuses_io" secondary_refuses
+
+primary_serves() {
+	run hareplctl primary r0 || return 1
+	[ "$(blockdev --getro /dev/mapper/r0)" = 0 ] || { log "still read-only"; return 1; }
+	dd if=/dev/urandom of=/tmp/blk bs=4k count=8 2>/dev/null
+	dd if=/tmp/blk of=/dev/mapper/r0 bs=4k count=8 oflag=direct 2>/dev/null || return 1
+	dd if=/dev/mapper/r0 of=/tmp/back bs=4k count=8 iflag=direct 2>/dev/null || return 1
+	cmp /tmp/blk /tmp/back || return 1
+	dmsetup status r0 | grep -q 'harepl Primary ' || return 1
+	run hareplctl primary r0 || return 1   # same role again: no-op, no event
+	run hareplctl secondary r0 && run hareplctl down r0
+}
+ktap_test_result "primary_serves_io" primary_serves
+
+events_seen() {
+	wait $EVPID || { sed 's/^/# /' /tmp/events.err; return 1; }
+	sed 's/^/# /' /tmp/events.json
+	[ "$(jq -r .event /tmp/events.json | tr '\n' ' ')" = "created role role destroyed " ] || return 1
+	[ "$(jq -r .role /tmp/events.json | tr '\n' ' ')" = "Secondary Primary Secondary Secondary " ] || return 1
+	first=$(head -n 1 /tmp/events.json | jq .seq)
+	[ "$(jq .seq /tmp/events.json | tr '\n' ' ')" = "$first $((first + 1)) $((first + 2)) $((first + 3)) " ]
+}
+ktap_test_result "role_changes_are_events" events_seen
+
+check_dmesg
+ktap_finished
