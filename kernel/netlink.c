@@ -37,9 +37,12 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 				  struct harepl_resource *res)
 {
 	const struct harepl_md *md = &res->md;
+	char dm_name[DM_NAME_LEN] = "";
 
+	/* Fails once dm has unhashed the device, as when it is destroyed */
+	dm_copy_name_and_uuid(res->dm, dm_name, NULL);
 	if (nla_put_string(skb, HAREPL_A_RES_NAME, res->name) ||
-	    nla_put_string(skb, HAREPL_A_RES_DM_NAME, dm_device_name(res->dm)) ||
+	    nla_put_string(skb, HAREPL_A_RES_DM_NAME, dm_name) ||
 	    nla_put_u32(skb, HAREPL_A_RES_ROLE, res->role) ||
 	    nla_put_u32(skb, HAREPL_A_RES_DISK_STATE, res->disk) ||
 	    nla_put_u32(skb, HAREPL_A_RES_CONN_STATE, res->conn) ||

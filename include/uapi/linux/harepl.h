@@ -26,7 +26,8 @@
  * has NLM_F_DUMP_INTR set on a message. Each message holds:
  *
  *    HAREPL_A_RES_NAME: NLA_NUL_STRING
- *    HAREPL_A_RES_DM_NAME: NLA_NUL_STRING, the dm device's name
+ *    HAREPL_A_RES_DM_NAME: NLA_NUL_STRING, the dm device's name (at most
+ *        DM_NAME_LEN - 1 bytes; empty in the event of its destruction)
  *    HAREPL_A_RES_ROLE: NLA_U32, enum harepl_role
  *    HAREPL_A_RES_DISK_STATE: NLA_U32, enum harepl_disk_state
  *    HAREPL_A_RES_CONN_STATE: NLA_U32, enum harepl_conn_state

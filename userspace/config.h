@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HAREPLCTL_CONFIG_H
+#define HAREPLCTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <linux/dm-ioctl.h>
+#include <linux/harepl.h>
+
+#define CONF_DIR "/etc/harepl"
+
+enum conf_mode { MODE_SYNC, MODE_ASYNC };
+
+struct conf_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;		/* 0: not set */
+};
+
+struct conf_peer {
+	uint32_t node_id;
+	struct conf_addr addr;
+	enum conf_mode mode;
+	bool mode_set;
+	unsigned int line;	/* of its [Peer] */
+	unsigned int node_id_line;
+};
+
+struct conf {
+	char *path;
+	char name[HAREPL_NAME_MAX];
+	char device[DM_NAME_LEN];	/* dm device name */
+	char *disk;
+	char *meta_disk;		/* NULL: internal metadata */
+	uint32_t node_id;
+	struct conf_addr addr;
+	enum conf_mode mode;
+	char *secret;
+	struct conf_peer *peers;
+	unsigned int npeers;
+	/* where each key was set, 0 when not */
+	unsigned int name_line, disk_line, meta_line, node_id_line;
+};
+
+/*
+ * Reads the configuration of resource res (NULL: take the name from the
+ * file) from path (NULL: CONF_DIR/<res>.conf). Prints every problem and
+ * returns an exit code; *out is set only on RC_OK.
+ */
+int conf_load(const char *res, const char *path, struct conf **out);
+void conf_free(struct conf *c);
+
+/*
+ * Reports that opening the Disk (meta == false) or MetaDisk failed with
+ * errno err, naming the file and line it was set on; returns the exit code.
+ */
+int conf_dev_error(const struct conf *c, bool meta, int err);
+
+/* conf_load() for a command's RES argument (may be NULL) and -c FILE */
+int conf_from_args(const char *res, const char *config, const char *cmd,
+		   const char *usage, struct conf **out);
+
+/*
+ * The resource a command acts on: RES when given, else the Name of the
+ * configuration file given with -c. Returns an exit code.
+ */
+int resource_arg(const char *res, const char *config, const char *cmd,
+		 const char *usage, char name[HAREPL_NAME_MAX]);
+
+#endif

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * events: print the HAREPL_CMD_EVENT messages of the "events" multicast
+ * group, one line each.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+#include <netlink/genl/ctrl.h>
+
+#include "genl.h"
+#include "names.h"
+#include "resource.h"
+#include "subcommands.h"
+#include "util.h"
+
+static const char usage[] =
+	"Usage: " PROG_NAME " events [--json] [--count N] [--timeout SECONDS]\n"
+	"\n"
+	"Prints the events of the resources of this network namespace, one line\n"
+	"each, until SIGINT or SIGTERM, N events or the timeout (exit status 1).\n"
+	"\n"
+	"  -j, --json          one JSON object per line\n"
+	"  -n, --count N       exit after N events\n"
+	"  -t, --timeout SECONDS  exit with status 1 after SECONDS\n"
+	"  -h, --help          show this help\n";
+
+struct ev_opts {
+	bool json;
+	unsigned long long max;		/* 0: no limit */
+	double timeout;			/* < 0: none */
+};
+
+struct ev_state {
+	const struct ev_opts *o;
+	unsigned long long count;
+	uint64_t last_seq;		/* 0: none seen yet */
+};
+
+/* Multicast may drop or reorder messages; the sequence number tells */
+static void check_seq(struct ev_state *st, uint64_t seq)
+{
+	if (st->last_seq && seq > st->last_seq + 1)
+		pr_warn("events", "missed %llu events (seq jumped from %llu to %llu)",
+			(unsigned long long)(seq - st->last_seq - 1),
+			(unsigned long long)st->last_seq, (unsigned long long)seq);
+	else if (st->last_seq && seq <= st->last_seq)
+		pr_warn("events", "event seq %llu arrived after seq %llu",
+			(unsigned long long)seq, (unsigned long long)st->last_seq);
+	if (seq > st->last_seq)
+		st->last_seq = seq;
+}
+
+static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
+			uint64_t time_ns, const struct res_info *ri)
+{
+	char t[TIME_BUF];
+
+	fmt_time_ns(t, time_ns);
+	if (st->o->json) {
+		printf("{\"seq\":%llu,\"time\":\"%s\",\"time_ns\":%llu,\"event\":\"%s\",",
+		       (unsigned long long)seq, t, (unsigned long long)time_ns,
+		       event_name(event));
+		res_print_json(stdout, ri);
+		printf("}\n");
+	} else {
+		printf("seq %llu %s %s %s role %s disk %s connection %s\n",
+		       (unsigned long long)seq, t, event_name(event), ri->name,
+		       role_name(ri->role), disk_name(ri->disk), conn_name(ri->conn));
+	}
+	fflush(stdout);
+}
+
+static int on_event(struct nl_msg *msg, void *arg)
+{
+	struct ev_state *st = arg;
+	struct nlattr *tb[HAREPL_A_MAX + 1];
+	struct res_info ri;
+	const char *missing;
+	uint8_t cmd;
+	uint64_t seq;
+
+	if (res_msg_parse(msg, tb, &cmd)) {
+		pr_warn("events", "ignoring a malformed message");
+		return NL_SKIP;
+	}
+	if (cmd != HAREPL_CMD_EVENT)
+		return NL_SKIP;
+	missing = !tb[HAREPL_A_EVENT] ? "event" : !tb[HAREPL_A_EVENT_SEQ] ? "seq" :
+		  !tb[HAREPL_A_EVENT_TIME] ? "time" : res_parse(tb, &ri);
+	if (missing) {
+		pr_warn("events", "ignoring an event without attribute '%s'", missing);
+		return NL_SKIP;
+	}
+	seq = nla_get_u64(tb[HAREPL_A_EVENT_SEQ]);
+	check_seq(st, seq);
+	print_event(st, nla_get_u32(tb[HAREPL_A_EVENT]), seq,
+		    nla_get_u64(tb[HAREPL_A_EVENT_TIME]), &ri);
+	st->count++;
+	return st->o->max && st->count >= st->o->max ? NL_STOP : NL_OK;
+}
+
+static int join_events(struct genl *g, struct ev_state *st)
+{
+	int grp, err;
+
+	grp = genl_ctrl_resolve_grp(g->sk, HAREPL_GENL_NAME, HAREPL_MCGRP_EVENTS);
+	if (grp < 0) {
+		pr_err("events", "no multicast group '%s' in genetlink family '%s': %s",
+		       HAREPL_MCGRP_EVENTS, HAREPL_GENL_NAME, nl_geterror(grp));
+		return RC_FAIL;
+	}
+	/* multicast messages carry no sequence number of ours */
+	nl_socket_disable_seq_check(g->sk);
+	nl_socket_modify_cb(g->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, st);
+	nl_socket_set_buffer_size(g->sk, 1 << 20, 0);
+	err = nl_socket_add_membership(g->sk, grp);
+	if (!err)
+		err = nl_socket_set_nonblocking(g->sk);
+	if (err) {
+		pr_err("events", "cannot join multicast group '%s': %s",
+		       HAREPL_MCGRP_EVENTS, nl_geterror(err));
+		return err == -NLE_PERM ? RC_PERM : RC_FAIL;
+	}
+	return RC_OK;
+}
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Reads events until the count, the timeout or a signal */
+static int listen_events(struct genl *g, struct ev_state *st, int sigfd)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = nl_socket_get_fd(g->sk), .events = POLLIN },
+		{ .fd = sigfd, .events = POLLIN },
+	};
+	int64_t deadline = now_ns() + (int64_t)(st->o->timeout * 1e9), left;
+	int ms = -1, err;
+
+	for (;;) {
+		if (st->o->max && st->count >= st->o->max)
+			return RC_OK;
+		if (st->o->timeout >= 0) {
+			left = deadline - now_ns();
+			if (left <= 0)
+				break;
+			ms = (int)((left + 999999) / 1000000);
+		}
+		if (poll(pfd, 2, ms) < 0 && errno != EINTR) {
+			pr_err("events", "poll: %s", strerror(errno));
+			return RC_FAIL;
+		}
+		if (pfd[1].revents)
+			return RC_OK;
+		if (!pfd[0].revents)
+			continue;
+		err = nl_recvmsgs_default(g->sk);
+		if (err == -NLE_NOMEM) {
+			pr_warn("events", "receive buffer overrun: events were lost");
+		} else if (err < 0) {
+			pr_err("events", "cannot receive: %s", nl_geterror(err));
+			return RC_FAIL;
+		}
+	}
+	if (st->o->max)
+		pr_err("events", "timed out after %g s with %llu of %llu events",
+		       st->o->timeout, st->count, st->o->max);
+	return RC_FAIL;
+}
+
+static int run(const struct ev_opts *o)
+{
+	struct ev_state st = { .o = o };
+	sigset_t set, old;
+	struct genl g;
+	int sigfd, rc;
+
+	rc = genl_open(&g, "events");
+	if (rc)
+		return rc;
+	rc = join_events(&g, &st);
+	if (rc)
+		goto out;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	if (sigfd < 0) {
+		pr_err("events", "signalfd: %s", strerror(errno));
+		rc = RC_FAIL;
+	} else {
+		rc = listen_events(&g, &st, sigfd);
+		close(sigfd);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+out:
+	genl_close(&g);
+	return rc;
+}
+
+static int parse_timeout(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !(v >= 0 && v <= 1e6))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int events_main(int argc, char *argv[], const char *config)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct ev_opts o = { .timeout = -1 };
+	int c;
+
+	(void)config;
+	getopt_reset();
+	while ((c = getopt_long(argc, argv, ":c:jn:t:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'j':
+			o.json = true;
+			break;
+		case 'n':
+			if (parse_uint(optarg, ~0ULL, &o.max) == 0 && o.max > 0)
+				break;
+			pr_err(argv[0], "bad --count '%s': expected a positive number", optarg);
+			return RC_USAGE;
+		case 't':
+			if (parse_timeout(optarg, &o.timeout) == 0)
+				break;
+			pr_err(argv[0], "bad --timeout '%s': expected seconds", optarg);
+			return RC_USAGE;
+		case 'h':
+			fputs(usage, stdout);
+			return RC_OK;
+		default:
+			return usage_error(usage, argv[0], argv, c);
+		}
+	}
+	if (argc > optind)
+		return usage_extra(usage, argv[0], argv[optind]);
+	return run(&o);
+}

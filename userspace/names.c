@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every state, event and flag name hareplctl prints, in one place.
+ */
+#include <linux/harepl.h>
+
+#include "names.h"
+#include "util.h"
+
+static const char *const roles[] = {
+	[HAREPL_ROLE_SECONDARY]		= "Secondary",
+	[HAREPL_ROLE_PRIMARY]		= "Primary",
+};
+
+static const char *const disks[] = {
+	[HAREPL_DISK_DISKLESS]		= "Diskless",
+	[HAREPL_DISK_INCONSISTENT]	= "Inconsistent",
+	[HAREPL_DISK_OUTDATED]		= "Outdated",
+	[HAREPL_DISK_UPTODATE]		= "UpToDate",
+};
+
+static const char *const conns[] = {
+	[HAREPL_CONN_STANDALONE]	= "StandAlone",
+	[HAREPL_CONN_CONNECTING]	= "Connecting",
+	[HAREPL_CONN_CONNECTED]		= "Connected",
+	[HAREPL_CONN_SYNC_SOURCE]	= "SyncSource",
+	[HAREPL_CONN_SYNC_TARGET]	= "SyncTarget",
+	[HAREPL_CONN_VERIFY_SOURCE]	= "VerifySource",
+	[HAREPL_CONN_VERIFY_TARGET]	= "VerifyTarget",
+	[HAREPL_CONN_AHEAD]		= "Ahead",
+	[HAREPL_CONN_BEHIND]		= "Behind",
+};
+
+static const char *const events[] = {
+	[HAREPL_EVENT_UNSPEC]		= "unknown",
+	[HAREPL_EVENT_CREATED]		= "created",
+	[HAREPL_EVENT_DESTROYED]	= "destroyed",
+	[HAREPL_EVENT_ROLE]		= "role",
+	[HAREPL_EVENT_DISK]		= "disk",
+	[HAREPL_EVENT_CONN]		= "connection",
+};
+
+static const struct {
+	uint32_t flag;
+	const char *name;
+} md_flags[] = {
+	{ HAREPL_MDF_CONSISTENT,	"consistent" },
+	{ HAREPL_MDF_UPTODATE,		"uptodate" },
+	{ HAREPL_MDF_WAS_PRIMARY,	"was-primary" },
+	{ HAREPL_MDF_CRASHED_PRIMARY,	"crashed-primary" },
+	{ HAREPL_MDF_INTERNAL,		"internal" },
+};
+
+_Static_assert(ARRAY_SIZE(roles) == __HAREPL_ROLE_MAX, "role names");
+_Static_assert(ARRAY_SIZE(disks) == __HAREPL_DISK_MAX, "disk state names");
+_Static_assert(ARRAY_SIZE(conns) == __HAREPL_CONN_MAX, "connection state names");
+_Static_assert(ARRAY_SIZE(events) == __HAREPL_EVENT_MAX, "event names");
+_Static_assert(1U << ARRAY_SIZE(md_flags) == __HAREPL_MDF_ALL + 1, "md flag names");
+
+static const char *lookup(const char *const *names, size_t n, uint32_t v)
+{
+	return v < n ? names[v] : "unknown";
+}
+
+const char *role_name(uint32_t role)
+{
+	return lookup(roles, ARRAY_SIZE(roles), role);
+}
+
+const char *disk_name(uint32_t disk)
+{
+	return lookup(disks, ARRAY_SIZE(disks), disk);
+}
+
+const char *conn_name(uint32_t conn)
+{
+	return lookup(conns, ARRAY_SIZE(conns), conn);
+}
+
+const char *event_name(uint32_t event)
+{
+	return lookup(events, ARRAY_SIZE(events), event);
+}
+
+void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote)
+{
+	const char *s = "";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(md_flags); i++) {
+		if (flags & md_flags[i].flag) {
+			fprintf(f, "%s%s%s%s", s, quote, md_flags[i].name, quote);
+			s = sep;
+		}
+	}
+	if (flags & ~(uint32_t)__HAREPL_MDF_ALL)
+		fprintf(f, "%s%sunknown%s", s, quote, quote);
+	else if (!*s && !*quote)
+		fputs("none", f);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HAREPLCTL_NAMES_H
+#define HAREPLCTL_NAMES_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Names of the enums of harepl.h; "unknown" for values we do not know */
+const char *role_name(uint32_t role);
+const char *disk_name(uint32_t disk);
+const char *conn_name(uint32_t conn);
+const char *event_name(uint32_t event);
+
+/* struct harepl_md_sb.flags: "internal,consistent" or "none" */
+void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote);
+
+#endif

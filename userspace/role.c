@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * primary, secondary: HAREPL_CMD_SET_ROLE.
+ */
+#include <getopt.h>
+#include <string.h>
+
+#include "config.h"
+#include "genl.h"
+#include "names.h"
+#include "subcommands.h"
+#include "util.h"
+
+static const char primary_usage[] =
+	"Usage: " PROG_NAME " primary [--force] RES\n"
+	"\n"
+	"Makes this node the primary of resource RES: its device takes I/O.\n"
+	"\n"
+	"  -c, --config FILE   take RES from this configuration file's Name\n"
+	"  -f, --force         promote even though the disk is not UpToDate\n"
+	"  -h, --help          show this help\n";
+
+static const char secondary_usage[] =
+	"Usage: " PROG_NAME " secondary RES\n"
+	"\n"
+	"Makes this node a secondary of resource RES: its device refuses I/O.\n"
+	"\n"
+	"  -c, --config FILE   take RES from this configuration file's Name\n"
+	"  -h, --help          show this help\n";
+
+static int set_role(const char *name, uint32_t role, bool force)
+{
+	struct genl_reply r;
+	struct nl_msg *msg;
+	struct genl g;
+	int rc;
+
+	rc = genl_open(&g, name);
+	if (rc)
+		return rc;
+	msg = genl_new(&g, HAREPL_CMD_SET_ROLE, 0);
+	if (!msg || nla_put_string(msg, HAREPL_A_RES_NAME, name) ||
+	    nla_put_u32(msg, HAREPL_A_RES_ROLE, role) ||
+	    (force && nla_put_u32(msg, HAREPL_A_ROLE_FLAGS, HAREPL_ROLE_F_FORCE))) {
+		nlmsg_free(msg);
+		genl_close(&g);
+		pr_err(name, "cannot build the netlink request");
+		return RC_FAIL;
+	}
+	if (genl_call(&g, msg, NULL, NULL, &r))
+		rc = genl_fail(name, "set role", &r);
+	genl_close(&g);
+	return rc;
+}
+
+static int role_main(int argc, char *argv[], const char *config, uint32_t role)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },	/* primary only */
+		{ 0 }
+	};
+	static const struct option secondary_opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool primary = role == HAREPL_ROLE_PRIMARY, force = false;
+	const char *usage = primary ? primary_usage : secondary_usage;
+	char name[HAREPL_NAME_MAX];
+	int c, rc;
+
+	getopt_reset();
+	while ((c = getopt_long(argc, argv, primary ? ":c:fh" : ":c:h",
+				primary ? opts : secondary_opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return RC_OK;
+		default:
+			return usage_error(usage, argv[0], argv, c);
+		}
+	}
+	if (argc - optind > 1)
+		return usage_extra(usage, argv[0], argv[optind + 1]);
+	rc = resource_arg(argv[optind], config, argv[0], usage, name);
+	if (rc)
+		return rc;
+	return set_role(name, role, force);
+}
+
+int primary_main(int argc, char *argv[], const char *config)
+{
+	return role_main(argc, argv, config, HAREPL_ROLE_PRIMARY);
+}
+
+int secondary_main(int argc, char *argv[], const char *config)
+{
+	return role_main(argc, argv, config, HAREPL_ROLE_SECONDARY);
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host-side tests of hareplctl that need no kernel module: configuration
+# parsing, create-md/dump-md on regular files (checked by an independent
+# implementation in check_md.py), usage and exit codes. KTAP output.
+#
+# usage: tests/host.sh [path/to/hareplctl]
+
+set -u
+HCTL=$(realpath "${1:-./hareplctl}")
+DIR=$(dirname "$(realpath "$0")")
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+failed=0
+
+ok() { # ok CONDITION-EXIT-CODE NAME
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2"
+		failed=$((failed + 1))
+	fi
+}
+
+# expect RC STDERR-REGEX NAME -- COMMAND...
+expect() {
+	local rc=$1 re=$2 name=$3 got
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$rc" ] && grep -Eq -- "$re" "$T/err"; then
+		ok 0 "$name"
+	else
+		ok 1 "$name"
+		echo "# expected exit $rc and /$re/, got exit $got:"
+		sed 's/^/# /' "$T/err"
+	fi
+}
+
+conf() { # conf NAME LINES...: writes $T/NAME.conf
+	local f="$T/$1.conf"
+	shift
+	printf '%s\n' "$@" >"$f"
+}
+
+echo "TAP version 13"
+echo "1..29"
+
+truncate -s 64M "$T/disk"
+conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
+	"Address = 192.0.2.1:7789" "" "[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "Mode = async"
+"$HCTL" -c "$T/r0.conf" create-md r0 >"$T/out" 2>&1
+ok $? "create-md internal"
+python3 "$DIR/check_md.py" "$T/disk" >"$T/out" 2>&1
+ok $? "internal superblock, checksum and layout"
+"$HCTL" -c "$T/r0.conf" dump-md r0 | grep -q '^data_sectors *63 MiB (129024 sectors)'
+ok $? "dump-md internal"
+"$HCTL" dump-md -c "$T/r0.conf" --json | python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(d["data_sectors"] != 129024 or d["name"] != "r0")'
+ok $? "dump-md --json"
+expect 1 "already holds a harepl superblock.*--force" "create-md refuses a valid superblock" -- \
+	"$HCTL" -c "$T/r0.conf" create-md r0
+"$HCTL" -c "$T/r0.conf" create-md --force --chunk-size 64K --max-peers 4 r0 >/dev/null 2>&1 &&
+	python3 "$DIR/check_md.py" "$T/disk" >"$T/out" 2>&1
+ok $? "create-md --force --chunk-size 64K --max-peers 4"
+
+head -c 2M /dev/urandom >"$T/meta"
+truncate -s 100M "$T/data"
+conf r1 "[resource]" "disk = $T/data" "METADISK = $T/meta" "nodeid = 2"
+"$HCTL" -c "$T/r1.conf" create-md >/dev/null 2>&1 &&
+	python3 "$DIR/check_md.py" "$T/data" "$T/meta" >"$T/out" 2>&1
+ok $? "create-md external, bitmap zeroed"
+"$HCTL" -c "$T/r1.conf" dump-md | grep -q '^flags *0x00000000 (none)'
+ok $? "dump-md external"
+truncate -s 100K "$T/meta"
+expect 1 "r1: .*/meta is too small for the metadata.*need 268 KiB \(536 sectors\)" \
+	"create-md refuses a small meta disk" -- "$HCTL" -c "$T/r1.conf" create-md --force
+truncate -s 1M "$T/small"
+conf rs "[Resource]" "Disk = $T/small" "NodeId = 0"
+expect 1 "rs: .*/small is too small" "create-md refuses a small disk" -- \
+	"$HCTL" -c "$T/rs.conf" create-md
+
+cp "$T/disk" "$T/bad"
+conf bad "[Resource]" "Name = r0" "Disk = $T/bad" "NodeId = 0"
+printf '\001' | dd of="$T/bad" bs=1 seek=$((131064 * 512 + 200)) conv=notrunc status=none
+expect 1 "r0: .*/bad: no valid harepl superblock \(bad checksum" "dump-md: bad checksum" -- \
+	"$HCTL" -c "$T/bad.conf" dump-md
+printf '\002' | dd of="$T/bad" bs=1 seek=$((131064 * 512 + 8)) conv=notrunc status=none
+expect 1 "no valid harepl superblock \(unsupported version 2" "dump-md: bad version" -- \
+	"$HCTL" -c "$T/bad.conf" dump-md
+printf 'X' | dd of="$T/bad" bs=1 seek=$((131064 * 512)) conv=notrunc status=none
+expect 1 "no valid harepl superblock \(bad magic\)" "dump-md: bad magic" -- \
+	"$HCTL" -c "$T/bad.conf" dump-md
+
+conf c1 "[Resource]" "Disk = $T/disk" "Foo = 1" "NodeId = 0"
+expect 3 "c1.conf:3: unknown key 'Foo' in \[Resource\]" "config: unknown key" -- \
+	"$HCTL" -c "$T/c1.conf" dump-md
+conf c2 "[Resource]" "NodeId = 0"
+expect 3 "c2.conf: missing required key 'Disk' in \[Resource\]" "config: missing Disk" -- \
+	"$HCTL" -c "$T/c2.conf" dump-md
+conf c3 "[Resource]" "Disk = $T/disk" "NodeId = 0" "[Peer]" "NodeId = 1" \
+	"Address = 192.0.2.300:7789"
+expect 3 "c3.conf:6: bad Address '192.0.2.300:7789': expected IPv4:port or \[IPv6\]:port" \
+	"config: bad address" -- "$HCTL" -c "$T/c3.conf" dump-md
+conf c4 "[Resource]" "Disk = $T/disk" "Disk = $T/disk" "NodeId = 9" "[Bogus]"
+expect 3 "c4.conf:3: duplicate key 'Disk'.*" "config: duplicate key" -- "$HCTL" -c "$T/c4.conf" up
+expect 3 "c4.conf:4: NodeId 9 out of range 0..8" "config: value out of range" -- \
+	"$HCTL" -c "$T/c4.conf" up
+expect 3 "c4.conf:5: unknown section '\[Bogus\]'" "config: unknown section" -- \
+	"$HCTL" -c "$T/c4.conf" up
+conf c5 "[Resource]" "Name = r/0" "Disk = $T/disk" "NodeId = 0"
+expect 3 "c5.conf:2: bad Name 'r/0'" "config: bad Name" -- "$HCTL" -c "$T/c5.conf" up
+conf c6 "[Resource]" "Name = r0" "Disk = /dev/nope" "NodeId = 0"
+expect 3 "^hareplctl: r0: .*c6.conf:3: Disk '/dev/nope': No such file or directory" \
+	"config: nonexistent Disk" -- "$HCTL" -c "$T/c6.conf" up r0
+expect 3 "^hareplctl: no-such-res: cannot read /etc/harepl/no-such-res.conf: No such file or directory" \
+	"config: missing file" -- "$HCTL" dump-md no-such-res
+conf c7 "[Resource]" "Disk = $T/disk" "NodeId = 0" "[Peer]" "NodeId = 0" "Address = [2001:db8::1]:1"
+expect 3 "c7.conf:5: peer NodeId 0 is the resource's own" "config: peer NodeId" -- \
+	"$HCTL" -c "$T/c7.conf" up
+
+all=0
+for cmd in create-md dump-md up down primary secondary status events; do
+	"$HCTL" "$cmd" --help | grep -q "^Usage: hareplctl $cmd" || all=1
+done
+ok $all "--help on every command"
+"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 8 ]
+ok $? "--help lists the commands"
+expect 2 "unknown command 'frob'" "unknown command" -- "$HCTL" frob
+expect 2 "unknown option '--frob'" "unknown option" -- "$HCTL" status --frob
+
+if "$HCTL" status >/dev/null 2>&1 || [ $? -ne 6 ]; then
+	echo "ok $((n + 1)) status without the module # SKIP harepl is loaded"
+	echo "ok $((n + 2)) events without the module # SKIP harepl is loaded"
+	n=$((n + 2))
+else
+	expect 6 "^hareplctl: harepl kernel module not loaded \(genetlink family 'harepl' not found\)" \
+		"status without the module" -- "$HCTL" status
+	expect 6 "harepl kernel module not loaded" "events without the module" -- \
+		"$HCTL" events --count 1
+fi
+
+echo "# $((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Messages, exit codes and small formatting helpers.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+static void vmsg(const char *res, const char *kind, const char *fmt, va_list ap)
+{
+	fputs(PROG_NAME ": ", stderr);
+	if (res)
+		fprintf(stderr, "%s: ", res);
+	if (kind)
+		fputs(kind, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void pr_err(const char *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(res, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void pr_warn(const char *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg(res, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+int rc_from_errno(int err)
+{
+	switch (err < 0 ? -err : err) {
+	case 0:
+		return RC_OK;
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		return RC_NOENT;
+	case EPERM:
+	case EACCES:
+		return RC_PERM;
+	default:
+		return RC_FAIL;
+	}
+}
+
+/* 1..31 of [A-Za-z0-9_.-], not starting with '.' or '-' (see harepl.h) */
+bool valid_res_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 31 || s[0] == '.' || s[0] == '-')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
+}
+
+/* A plain decimal number, no sign, no trailing garbage, at most max */
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		if (v > (max - (unsigned)(*s - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors)
+{
+	const char *unit = "MiB";
+	uint64_t div = 2048;
+
+	if (sectors < 2048) {
+		unit = "KiB";
+		div = 2;
+	}
+	if (sectors % div)
+		snprintf(buf, SIZE_BUF, "%.2f %s (%llu sectors)",
+			 (double)sectors / div, unit, (unsigned long long)sectors);
+	else
+		snprintf(buf, SIZE_BUF, "%llu %s (%llu sectors)",
+			 (unsigned long long)(sectors / div), unit,
+			 (unsigned long long)sectors);
+	return buf;
+}
+
+const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *u)
+{
+	snprintf(buf, UUID_BUF,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+		 u[10], u[11], u[12], u[13], u[14], u[15]);
+	return buf;
+}
+
+/* ISO 8601 UTC with milliseconds: 2026-11-26T10:00:00.123Z */
+const char *fmt_time_ns(char buf[TIME_BUF], uint64_t ns)
+{
+	time_t sec = (time_t)(ns / 1000000000ULL);
+	unsigned int ms = (unsigned int)(ns % 1000000000ULL / 1000000);
+	struct tm tm;
+	size_t n;
+
+	if (!gmtime_r(&sec, &tm)) {
+		snprintf(buf, TIME_BUF, "@%llu", (unsigned long long)ns);
+		return buf;
+	}
+	n = strftime(buf, TIME_BUF, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, TIME_BUF - n, ".%03uZ", ms);
+	return buf;
+}
+
+void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* Each subcommand parses its own options with getopt_long() from scratch */
+void getopt_reset(void)
+{
+	optind = 0;
+	optopt = 0;
+	opterr = 0;
+}
+
+/* Reports what getopt_long() returned for a bad option; returns RC_USAGE */
+int usage_error(const char *usage, const char *cmd, char **argv, int c)
+{
+	const char *opt = argv[optind - 1];
+
+	if (c == ':')
+		pr_err(cmd, "option '%s' requires an argument", opt);
+	else if (optopt && optopt != '?')
+		pr_err(cmd, "unknown option '-%c'", optopt);
+	else
+		pr_err(cmd, "unknown option '%s'", opt);
+	fputs(usage, stderr);
+	return RC_USAGE;
+}
+
+int usage_extra(const char *usage, const char *cmd, const char *arg)
+{
+	if (arg)
+		pr_err(cmd, "unexpected argument '%s'", arg);
+	else
+		pr_err(cmd, "missing resource name");
+	fputs(usage, stderr);
+	return RC_USAGE;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef HAREPLCTL_UTIL_H
+#define HAREPLCTL_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define PROG_NAME "hareplctl"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit status, documented in hareplctl(8) */
+enum rc {
+	RC_OK,
+	RC_FAIL,	/* the operation failed */
+	RC_USAGE,	/* bad command line */
+	RC_CONFIG,	/* bad or missing configuration */
+	RC_NOENT,	/* resource not found or not up */
+	RC_PERM,	/* permission denied */
+	RC_NOMOD,	/* kernel module not loaded */
+};
+
+/* "hareplctl: RES: message\n", RES left out when NULL */
+void pr_err(const char *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void pr_warn(const char *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int rc_from_errno(int err);
+
+bool valid_res_name(const char *s);
+int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+
+/* "63 MiB (129024 sectors)" */
+#define SIZE_BUF 64
+const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors);
+#define UUID_BUF 37
+const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *uuid);
+#define TIME_BUF 40
+const char *fmt_time_ns(char buf[TIME_BUF], uint64_t ns);
+
+void json_string(FILE *f, const char *s);
+
+/* Subcommand option parsing */
+void getopt_reset(void);
+int usage_error(const char *usage, const char *cmd, char **argv, int c);
+int usage_extra(const char *usage, const char *cmd, const char *arg);
+
+#endif
