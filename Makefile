@@ -49,6 +49,7 @@ initramfs: all tests-bin
 # T=name runs one test (or several: T="a b")
 check: deps
 	$(MAKE) initramfs
+	$(MAKE) -C userspace check
 	scripts/run-tests.sh $(T)
 
 demo: deps
