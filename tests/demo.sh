@@ -29,7 +29,7 @@ CONF
 cat /etc/harepl/r0.conf
 
 say "the peer answers on the replication network"
-wait_for "ping -c 1 -W 1 192.0.2.$((PEER + 1))" 30 || die "peer unreachable"
+wait_for "ping -c 1 -W 1 192.0.2.$((PEER + 1)) >/dev/null 2>&1" 30 || die "peer unreachable"
 ping -c 3 192.0.2.$((PEER + 1)) | tail -n 1
 
 say "hareplctl create-md r0"
