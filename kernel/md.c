@@ -100,8 +100,9 @@ static const char *harepl_md_check(const struct harepl_md_sb *sb, bool internal,
 		return "Superblock data size is zero";
 	if (internal && data > md_start)
 		return "Superblock data area overlaps the metadata area";
-	bits = DIV_ROUND_UP_ULL(data, chunk);
-	if (bm_len > U64_MAX / 4096 || bm_len * 4096 < bits * peers)
+	bits = data / chunk + !!(data % chunk);
+	if (check_mul_overflow(bits, (u64)peers, &bits) ||
+	    bm_len > U64_MAX / 4096 || bm_len * 4096 < bits)
 		return "Superblock bitmap too small for the data area";
 	return NULL;
 }

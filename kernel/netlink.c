@@ -90,8 +90,10 @@ static int harepl_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
+	if (!msg) {
+		NL_SET_ERR_MSG(info->extack, "out of memory");
 		return -ENOMEM;
+	}
 	mutex_lock(&harepl_lock);
 	res = harepl_nl_lookup(info);
 	if (IS_ERR(res)) {
@@ -101,8 +103,10 @@ static int harepl_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	hdr = genlmsg_put_reply(msg, info, &harepl_genl_family, 0,
 				HAREPL_CMD_GET_RESOURCE);
 	ret = -EMSGSIZE;
-	if (!hdr || harepl_nl_put_resource(msg, res))
+	if (!hdr || harepl_nl_put_resource(msg, res)) {
+		NL_SET_ERR_MSG(info->extack, "reply does not fit");
 		goto err;
+	}
 	mutex_unlock(&harepl_lock);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -124,6 +128,8 @@ static int harepl_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	cb->seq = harepl_resource_generation(net);
 	res = harepl_resource_nth(net, sent);
 	while (res) {
+		struct harepl_resource *next = harepl_resource_next(net, res);
+
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &harepl_genl_family,
 				  NLM_F_MULTI, HAREPL_CMD_GET_RESOURCE);
@@ -136,7 +142,7 @@ static int harepl_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		genlmsg_end(skb, hdr);
 		sent++;
-		res = harepl_resource_nth(net, sent);
+		res = next;
 	}
 	mutex_unlock(&harepl_lock);
 	cb->args[0] = sent;
@@ -182,17 +188,20 @@ void harepl_nl_event(struct harepl_resource *res, enum harepl_event event)
 	struct net *net = read_pnet(&res->net);
 	struct sk_buff *msg;
 	void *hdr;
+	u64 seq;
 
 	lockdep_assert_held(&harepl_lock);
 	if (!net)
 		return;
+	/* numbered first, so that a dropped event leaves a gap */
+	seq = harepl_next_event_seq(net);
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &harepl_genl_family, 0, HAREPL_CMD_EVENT);
 	if (!hdr ||
 	    nla_put_u32(msg, HAREPL_A_EVENT, event) ||
-	    harepl_nl_put_u64(msg, HAREPL_A_EVENT_SEQ, harepl_next_event_seq(net)) ||
+	    harepl_nl_put_u64(msg, HAREPL_A_EVENT_SEQ, seq) ||
 	    harepl_nl_put_u64(msg, HAREPL_A_EVENT_TIME, ktime_get_real_ns()) ||
 	    harepl_nl_put_resource(msg, res)) {
 		nlmsg_free(msg);

@@ -7,6 +7,7 @@
  */
 
 #include <linux/device-mapper.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 #include <net/netns/generic.h>
 #include "netlink.h"
@@ -23,6 +24,9 @@ struct harepl_net {
 };
 
 static unsigned int harepl_net_id __read_mostly;
+
+/* Every resource, also those whose namespace is gone; under harepl_lock. */
+static LIST_HEAD(harepl_all);
 
 static struct harepl_net *harepl_net(struct net *net)
 {
@@ -65,6 +69,16 @@ struct harepl_resource *harepl_resource_nth(struct net *net, unsigned long n)
 	return NULL;
 }
 
+/* The resource after @res in its namespace's list, or NULL. */
+struct harepl_resource *harepl_resource_next(struct net *net,
+					     struct harepl_resource *res)
+{
+	lockdep_assert_held(&harepl_lock);
+	if (list_is_last(&res->list, &harepl_net(net)->resources))
+		return NULL;
+	return list_next_entry(res, list);
+}
+
 unsigned int harepl_resource_generation(struct net *net)
 {
 	lockdep_assert_held(&harepl_lock);
@@ -97,21 +111,27 @@ struct harepl_resource *harepl_resource_attach(struct net *net,
 	struct harepl_resource *res;
 
 	mutex_lock(&harepl_lock);
-	res = harepl_resource_find(net, fresh->name);
-	if (res) {
-		if (res->dm != fresh->dm) {
-			*error = "Resource name already exists in this network namespace";
-			res = ERR_PTR(-EEXIST);
-		} else if (res->data_dev != fresh->data_dev) {
-			*error = "Resource is live on a different data device";
+	/* A reload, from whichever namespace: share the live resource */
+	list_for_each_entry(res, &harepl_all, all) {
+		if (res->dm != fresh->dm)
+			continue;
+		if (strcmp(res->name, fresh->name) || res->data_dev != fresh->data_dev ||
+		    res->meta_dev != fresh->meta_dev || res->internal != fresh->internal ||
+		    memcmp(res->md.uuid, fresh->md.uuid, HAREPL_UUID_LEN)) {
+			*error = "Reload must keep the resource, its devices and its metadata";
 			res = ERR_PTR(-EBUSY);
 		} else {
 			kref_get(&res->kref);
 		}
-		mutex_unlock(&harepl_lock);
-		return res;
+		goto out;
+	}
+	if (harepl_resource_find(net, fresh->name)) {
+		*error = "Resource name already exists in this network namespace";
+		res = ERR_PTR(-EEXIST);
+		goto out;
 	}
 	write_pnet(&fresh->net, net);
+	list_add_tail(&fresh->all, &harepl_all);
 	list_add_tail(&fresh->list, &hn->resources);
 	hn->generation++;
 	harepl_nl_event(fresh, HAREPL_EVENT_CREATED);
@@ -120,6 +140,9 @@ struct harepl_resource *harepl_resource_attach(struct net *net,
 		fresh->data_name, fresh->meta_name,
 		(unsigned long long)fresh->md.data_sectors);
 	return fresh;
+out:
+	mutex_unlock(&harepl_lock);
+	return res;
 }
 
 static void harepl_resource_release(struct kref *kref)
@@ -132,8 +155,10 @@ static void harepl_resource_release(struct kref *kref)
 		list_del(&res->list);
 		harepl_net(net)->generation++;
 	}
+	list_del(&res->all);
 	mutex_unlock(&harepl_lock);
 	pr_info("%s: destroyed\n", res->name);
+	mutex_destroy(&res->role_lock);
 	kfree(res);
 }
 
@@ -142,24 +167,54 @@ void harepl_resource_put(struct harepl_resource *res)
 	kref_put_mutex(&res->kref, harepl_resource_release, &harepl_lock);
 }
 
-/* Makes the dm device read-only unless primary; called with harepl_lock. */
-void harepl_resource_apply_role(struct harepl_resource *res)
+/* The dm device is writable only as primary with a read-write table. */
+static void harepl_resource_apply_ro(struct harepl_resource *res)
 {
-	set_disk_ro(dm_disk(res->dm), READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY);
+	lockdep_assert_held(&res->role_lock);
+	set_disk_ro(dm_disk(res->dm),
+		    res->role != HAREPL_ROLE_PRIMARY || !res->writable);
 }
 
+/* From the target's resume: dm has just set the read-only flag itself. */
+void harepl_resource_set_writable(struct harepl_resource *res, bool writable)
+{
+	mutex_lock(&res->role_lock);
+	res->writable = writable;
+	harepl_resource_apply_ro(res);
+	mutex_unlock(&res->role_lock);
+}
+
+/*
+ * Promotion needs UpToDate data; HAREPL_ROLE_F_FORCE declares the local
+ * data good (the first primary of a new pair, or a deliberate override
+ * that may lose the peer's newer writes) and makes it UpToDate.
+ */
 int harepl_resource_set_role(struct harepl_resource *res,
 			     enum harepl_role role, u32 flags,
 			     struct netlink_ext_ack *extack)
 {
+	bool force = flags & HAREPL_ROLE_F_FORCE;
+
 	lockdep_assert_held(&harepl_lock);
 	if (res->role == role)
 		return 0;
+	if (role == HAREPL_ROLE_PRIMARY && res->disk != HAREPL_DISK_UPTODATE) {
+		if (!force) {
+			NL_SET_ERR_MSG(extack,
+				       "refusing to promote: local data is not UpToDate (use --force if it is the data to keep)");
+			return -EBUSY;
+		}
+		res->disk = HAREPL_DISK_UPTODATE;
+		pr_warn("%s: disk forced UpToDate by promotion\n", res->name);
+		harepl_nl_event(res, HAREPL_EVENT_DISK);
+	}
+	mutex_lock(&res->role_lock);
 	WRITE_ONCE(res->role, role);
-	harepl_resource_apply_role(res);
+	harepl_resource_apply_ro(res);
+	mutex_unlock(&res->role_lock);
 	pr_info("%s: role %s%s\n", res->name,
 		role == HAREPL_ROLE_PRIMARY ? "Primary" : "Secondary",
-		flags & HAREPL_ROLE_F_FORCE ? " (forced)" : "");
+		force ? " (forced)" : "");
 	harepl_nl_event(res, HAREPL_EVENT_ROLE);
 	return 0;
 }

@@ -24,6 +24,7 @@ struct harepl_c {
 	struct dm_dev *meta;		/* NULL when the metadata is internal */
 	struct harepl_resource *res;
 	bool discard_passdown;
+	bool writable;			/* the table was loaded read-write */
 };
 
 static const char * const harepl_role_names[] = {
@@ -122,10 +123,13 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	}
 	kref_init(&res->kref);
 	INIT_LIST_HEAD(&res->list);
+	INIT_LIST_HEAD(&res->all);
+	mutex_init(&res->role_lock);
 	strscpy(res->name, name, sizeof(res->name));
 	res->dm = dm_table_get_md(ti->table);
 	res->internal = !hc->meta;
 	res->data_dev = hc->data->bdev->bd_dev;
+	res->meta_dev = meta->bd_dev;
 	snprintf(res->data_name, sizeof(res->data_name), "%pg", hc->data->bdev);
 	if (hc->meta)
 		snprintf(res->meta_name, sizeof(res->meta_name), "%pg", meta);
@@ -231,8 +235,8 @@ static int harepl_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	hc->res = res;
 
 	ti->private = hc;
+	hc->writable = dm_table_get_mode(ti->table) & FMODE_WRITE;
 	ti->num_flush_bios = 1;
-	ti->flush_supported = true;
 	if (hc->discard_passdown) {
 		ti->num_discard_bios = 1;
 		ti->num_write_zeroes_bios = 1;
@@ -257,7 +261,8 @@ static int harepl_map(struct dm_target *ti, struct bio *bio)
 	struct harepl_resource *res = hc->res;
 
 	if (bio_sectors(bio)) {
-		if (READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY)
+		if (READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY ||
+		    (op_is_write(bio_op(bio)) && !hc->writable))
 			return DM_MAPIO_KILL;
 		if (bio_op(bio) == REQ_OP_READ)
 			atomic64_inc(&res->reads);
@@ -323,10 +328,8 @@ static void harepl_resume(struct dm_target *ti)
 {
 	struct harepl_c *hc = ti->private;
 
-	/* A resume after a table load has just made the disk writable. */
-	mutex_lock(&harepl_lock);
-	harepl_resource_apply_role(hc->res);
-	mutex_unlock(&harepl_lock);
+	/* dm has just set the disk's read-only flag from the table mode */
+	harepl_resource_set_writable(hc->res, hc->writable);
 }
 
 static struct target_type harepl_target = {

@@ -45,7 +45,7 @@ run dmsetup status r0
 
 if [ "$ME" = 0 ]; then
 	say "promote and use a filesystem"
-	run hareplctl primary r0 || die "primary failed"
+	run hareplctl primary --force r0 || die "primary failed"
 	run mkfs.ext4 -q /dev/mapper/r0 || die "mkfs failed"
 	mkdir -p /mnt/r0
 	run mount /dev/mapper/r0 /mnt/r0 || die "mount failed"

@@ -12,7 +12,7 @@ ktap_set_plan 3
 load_module
 write_conf r0 /dev/vdb internal
 run hareplctl create-md r0 >/dev/null || die "create-md failed"
-run hareplctl up r0 && run hareplctl primary r0 || die "up/primary failed"
+run hareplctl up r0 && run hareplctl primary --force r0 || die "up/primary failed"
 mkdir -p /mnt/r0
 
 write_files() {
@@ -38,7 +38,7 @@ fsck_clean() {
 ktap_test_result "fsck_clean" fsck_clean
 
 after_down_up() {
-	run hareplctl down r0 && run hareplctl up r0 && run hareplctl primary r0 || return 1
+	run hareplctl down r0 && run hareplctl up r0 && run hareplctl primary --force r0 || return 1
 	run mount -t ext4 /dev/mapper/r0 /mnt/r0 || return 1
 	(cd /mnt/r0 && find . -type f | sort | xargs md5sum) >/tmp/after
 	run umount /mnt/r0

@@ -25,7 +25,7 @@ with_devices() {
 	load_module
 	for i in 1 2 3; do
 		run hareplctl up r0 || return 1
-		run hareplctl primary r0 || return 1
+		run hareplctl primary --force r0 || return 1
 		dd if=/dev/urandom of=/dev/mapper/r0 bs=64k count=16 oflag=direct 2>/dev/null ||
 			return 1
 		run hareplctl down r0 || return 1

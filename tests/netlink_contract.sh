@@ -58,7 +58,7 @@ same_name_in_both() {
 ktap_test_result "same_name_in_two_namespaces" same_name_in_both
 
 isolated() {
-	run ip netns exec nsa hareplctl primary r0 || return 1
+	run ip netns exec nsa hareplctl primary --force r0 || return 1
 	[ "$(ip netns exec nsa hareplctl status --json r0 | jq -r .role)" = Primary ] &&
 		[ "$(ip netns exec nsb hareplctl status --json r0 | jq -r .role)" = Secondary ] &&
 		[ "$(hareplctl status --json r0 | jq -r .role)" = Secondary ] &&

@@ -348,6 +348,18 @@ TEST_F(nl, role_missing)
 		TH_LOG("extack: '%s'", self->rep.msg);
 }
 
+/* Runs before role_change_event forces the disk UpToDate. */
+TEST_F(nl, promote_inconsistent_refused)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_SET_ROLE);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_u32(&self->r, HAREPL_A_RES_ROLE, HAREPL_ROLE_PRIMARY);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EBUSY, self->rep.error);
+	ASSERT_NE(NULL, strstr(self->rep.msg, "not UpToDate"))
+		TH_LOG("extack: '%s'", self->rep.msg);
+}
+
 TEST_F(nl, unknown_attribute)
 {
 	req_init(&self->r, self->family, 0, HAREPL_CMD_GET_RESOURCE);
@@ -377,10 +389,15 @@ TEST_F(nl, role_change_event)
 	req_init(&self->r, self->family, 0, HAREPL_CMD_SET_ROLE);
 	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
 	req_put_u32(&self->r, HAREPL_A_RES_ROLE, HAREPL_ROLE_PRIMARY);
+	req_put_u32(&self->r, HAREPL_A_ROLE_FLAGS, HAREPL_ROLE_F_FORCE);
 	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
 	ASSERT_EQ(0, self->rep.error);
 	memset(&ev1, 0, sizeof(ev1));
 	ASSERT_EQ(0, nl_recv(lfd, &ev1, 1));
+	if (ev1.event == HAREPL_EVENT_DISK) {	/* forced UpToDate first */
+		memset(&ev1, 0, sizeof(ev1));
+		ASSERT_EQ(0, nl_recv(lfd, &ev1, 1));
+	}
 	ASSERT_EQ(HAREPL_EVENT_ROLE, ev1.event);
 	ASSERT_EQ(HAREPL_ROLE_PRIMARY, ev1.role);
 	ASSERT_STREQ("r0", ev1.names[0]);

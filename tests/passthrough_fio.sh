@@ -14,7 +14,7 @@ load_module
 write_conf r0 /dev/vdb internal
 run hareplctl create-md r0 >/dev/null || die "create-md failed"
 run hareplctl up r0 || die "up failed"
-run hareplctl primary r0 || die "primary failed"
+run hareplctl primary --force r0 || die "primary failed"
 SECTORS=$(blockdev --getsz /dev/mapper/r0)
 log "r0 has $SECTORS sectors; vdb has $(blockdev --getsz /dev/vdb)"
 
@@ -56,7 +56,7 @@ raw_verify() {
 ktap_test_result "backing_disk_verifies" raw_verify
 
 discard() {
-	run hareplctl up r0 && run hareplctl primary r0 || return 1
+	run hareplctl up r0 && run hareplctl primary --force r0 || return 1
 	dm=$(dmsetup info -c --noheadings -o blkdevname r0)
 	for q in discard_max_bytes write_zeroes_max_bytes; do
 		log "$q: vdb $(cat /sys/block/vdb/queue/$q) $dm $(cat /sys/block/$dm/queue/$q)"

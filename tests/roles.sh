@@ -3,17 +3,18 @@
 # harepl-test: vms=1 timeout=180 disks=64M
 #
 # Roles: a resource comes up Secondary; a secondary's device is read-only
-# and fails reads and writes; primary serves both; role changes are events
-# with consecutive sequence numbers.
+# and fails reads and writes; promotion of data that is not UpToDate needs
+# --force; primary serves I/O; a read-only table stays read-only as primary;
+# role and disk changes are events with consecutive sequence numbers.
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 6
 
 load_module
 write_conf r0 /dev/vdb internal
 run hareplctl create-md r0 >/dev/null || die "create-md failed"
-hareplctl events --json --count 4 --timeout 60 >/tmp/events.json 2>/tmp/events.err &
+hareplctl events --json --count 5 --timeout 60 >/tmp/events.json 2>/tmp/events.err &
 EVPID=$!
 sleep 1
 run hareplctl up r0 || die "up failed"
@@ -39,8 +40,18 @@ secondary_refuses() {
 }
 ktap_test_result "secondary_refuses_io" secondary_refuses
 
+promote_needs_force() {
+	out=$(hareplctl primary r0 2>&1)
+	rc=$?
+	log "exit $rc: $out"
+	[ $rc -eq 1 ] && echo "$out" | grep -q "r0: .*not UpToDate" &&
+		[ "$(field role)" = Secondary ] && [ "$(field disk)" = Inconsistent ]
+}
+ktap_test_result "promote_inconsistent_refused_without_force" promote_needs_force
+
 primary_serves() {
-	run hareplctl primary r0 || return 1
+	run hareplctl primary --force r0 || return 1
+	[ "$(field disk)" = UpToDate ] || return 1
 	[ "$(blockdev --getro /dev/mapper/r0)" = 0 ] || { log "still read-only"; return 1; }
 	dd if=/dev/urandom of=/tmp/blk bs=4k count=8 2>/dev/null
 	dd if=/tmp/blk of=/dev/mapper/r0 bs=4k count=8 oflag=direct 2>/dev/null || return 1
@@ -52,15 +63,30 @@ primary_serves() {
 }
 ktap_test_result "primary_serves_io" primary_serves
 
+readonly_table() {
+	# a table loaded read-only stays read-only even as primary
+	size=$(hareplctl dump-md --json r0 | jq -r .data_sectors)
+	run dmsetup create --readonly r0ro --table "0 $size harepl /dev/vdb internal r0" || return 1
+	run hareplctl primary --force r0 || return 1
+	ro=$(blockdev --getro /dev/mapper/r0ro)
+	dd if=/dev/zero of=/dev/mapper/r0ro bs=4k count=1 oflag=direct 2>/dev/null && ro=written
+	dd if=/dev/mapper/r0ro of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null || ro=unreadable
+	run dmsetup remove r0ro
+	log "read-only table as primary: $ro"
+	[ "$ro" = 1 ]
+}
+
 events_seen() {
 	wait $EVPID || { sed 's/^/# /' /tmp/events.err; return 1; }
 	sed 's/^/# /' /tmp/events.json
-	[ "$(jq -r .event /tmp/events.json | tr '\n' ' ')" = "created role role destroyed " ] || return 1
-	[ "$(jq -r .role /tmp/events.json | tr '\n' ' ')" = "Secondary Primary Secondary Secondary " ] || return 1
+	[ "$(jq -r .event /tmp/events.json | tr '\n' ' ')" = "created disk role role destroyed " ] || return 1
+	[ "$(jq -r .role /tmp/events.json | tr '\n' ' ')" = "Secondary Secondary Primary Secondary Secondary " ] || return 1
+	[ "$(jq -r .disk /tmp/events.json | tr '\n' ' ')" = "Inconsistent UpToDate UpToDate UpToDate UpToDate " ] || return 1
 	first=$(head -n 1 /tmp/events.json | jq .seq)
-	[ "$(jq .seq /tmp/events.json | tr '\n' ' ')" = "$first $((first + 1)) $((first + 2)) $((first + 3)) " ]
+	[ "$(jq .seq /tmp/events.json | tr '\n' ' ')" = "$first $((first + 1)) $((first + 2)) $((first + 3)) $((first + 4)) " ]
 }
 ktap_test_result "role_changes_are_events" events_seen
+ktap_test_result "readonly_table_stays_readonly" readonly_table
 
 check_dmesg
 ktap_finished

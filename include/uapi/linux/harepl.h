@@ -9,8 +9,9 @@
  * Family HAREPL_GENL_NAME, version HAREPL_GENL_VERSION. A resource belongs to
  * the network namespace of the process that created its dm device; every
  * command sees only the resources of the caller's namespace. Commands that
- * change state need CAP_NET_ADMIN in the user namespace owning the caller's
- * network namespace. Every error reply carries an extack message.
+ * change state need CAP_NET_ADMIN (in the initial user namespace, as the dm
+ * devices behind resources need CAP_SYS_ADMIN there). Every error reply
+ * carries an extack message.
  *
  * HAREPL_CMD_GET_RESOURCE
  * -----------------------
@@ -40,8 +41,9 @@
  *    HAREPL_A_RES_MD_SECTORS: NLA_U64, total size of the metadata area
  *    HAREPL_A_RES_NODE_ID: NLA_U32
  *    HAREPL_A_RES_UUID: binary, HAREPL_UUID_LEN bytes
- *    HAREPL_A_RES_READS: NLA_U64, read bios completed since creation
- *    HAREPL_A_RES_WRITES: NLA_U64, write bios completed since creation
+ *    HAREPL_A_RES_READS: NLA_U64, read bios mapped since creation
+ *    HAREPL_A_RES_WRITES: NLA_U64, write, discard and write-zeroes bios
+ *        mapped since creation
  *
  * HAREPL_CMD_SET_ROLE
  * -------------------
@@ -56,7 +58,11 @@
  *    HAREPL_A_ROLE_FLAGS: NLA_U32, HAREPL_ROLE_F_* bits
  *
  * Setting the role a resource already has succeeds and changes nothing.
- * A secondary's dm device is read-only and fails reads and writes.
+ * Promotion to primary needs a disk state of UpToDate (else EBUSY) unless
+ * HAREPL_ROLE_F_FORCE is given, which makes the disk UpToDate: for the
+ * first primary of a new pair, or to keep local data that may be older than
+ * a peer's. A secondary's dm device is read-only and fails reads and
+ * writes; so does a primary's whose table was loaded read-only.
  *
  * Events
  * ------
