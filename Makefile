@@ -4,10 +4,8 @@
 # test in qemu, `make demo` shows two nodes at work. See README.md.
 
 # The newest kernel that has both headers and a bootable image (for qemu).
-KVER ?= $(shell for b in $$(ls -d /usr/lib/modules/*/build 2>/dev/null | sort -rV); do \
-	v=$$(basename $$(dirname $$b)); [ -e /boot/vmlinuz-$$v ] && { echo $$v; break; }; done)
+KVER ?= $(shell scripts/kver.sh)
 KDIR ?= /usr/lib/modules/$(KVER)/build
-export KVER
 
 BUILD := $(CURDIR)/build
 KSRC := $(BUILD)/ksrc/linux-source-6.1

@@ -27,29 +27,9 @@ struct harepl_c {
 	bool writable;			/* the table was loaded read-write */
 };
 
-static const char * const harepl_role_names[] = {
-	[HAREPL_ROLE_SECONDARY] = "Secondary",
-	[HAREPL_ROLE_PRIMARY] = "Primary",
-};
-
-static const char * const harepl_disk_names[] = {
-	[HAREPL_DISK_DISKLESS] = "Diskless",
-	[HAREPL_DISK_INCONSISTENT] = "Inconsistent",
-	[HAREPL_DISK_OUTDATED] = "Outdated",
-	[HAREPL_DISK_UPTODATE] = "UpToDate",
-};
-
-static const char * const harepl_conn_names[] = {
-	[HAREPL_CONN_STANDALONE] = "StandAlone",
-	[HAREPL_CONN_CONNECTING] = "Connecting",
-	[HAREPL_CONN_CONNECTED] = "Connected",
-	[HAREPL_CONN_SYNC_SOURCE] = "SyncSource",
-	[HAREPL_CONN_SYNC_TARGET] = "SyncTarget",
-	[HAREPL_CONN_VERIFY_SOURCE] = "VerifySource",
-	[HAREPL_CONN_VERIFY_TARGET] = "VerifyTarget",
-	[HAREPL_CONN_AHEAD] = "Ahead",
-	[HAREPL_CONN_BEHIND] = "Behind",
-};
+static const char * const harepl_role_names[] = HAREPL_ROLE_NAMES;
+static const char * const harepl_disk_names[] = HAREPL_DISK_NAMES;
+static const char * const harepl_conn_names[] = HAREPL_CONN_NAMES;
 
 static_assert(ARRAY_SIZE(harepl_role_names) == __HAREPL_ROLE_MAX);
 static_assert(ARRAY_SIZE(harepl_disk_names) == __HAREPL_DISK_MAX);

@@ -21,21 +21,7 @@ OUT=$1
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH"
 
-find_kver() {
-	local d v best=""
-	for d in /usr/lib/modules/*/build; do
-		[ -e "$d" ] || continue
-		v=${d%/build}
-		v=${v##*/}
-		[ -f "/boot/vmlinuz-$v" ] || continue
-		if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "$best" "$v" | sort -V | tail -n1)" = "$v" ]; then
-			best=$v
-		fi
-	done
-	[ -n "$best" ] || die "no kernel with both /usr/lib/modules/<ver>/build and /boot/vmlinuz-<ver>"
-	echo "$best"
-}
-KVER=${KVER:-$(find_kver)}
+KVER=$("$(dirname "$0")/kver.sh")
 MODDIR=/lib/modules/$KVER
 [ -d "$MODDIR" ] || die "$MODDIR does not exist"
 

@@ -37,21 +37,7 @@ shift $((OPTIND - 1))
 
 die() { echo "run-tests: $*" >&2; exit 2; }
 
-find_kver() {
-	local d v best=""
-	for d in /usr/lib/modules/*/build; do
-		[ -e "$d" ] || continue
-		v=${d%/build}
-		v=${v##*/}
-		[ -f "/boot/vmlinuz-$v" ] || continue
-		if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "$best" "$v" | sort -V | tail -n1)" = "$v" ]; then
-			best=$v
-		fi
-	done
-	[ -n "$best" ] || die "no kernel with both /usr/lib/modules/<ver>/build and /boot/vmlinuz-<ver>"
-	echo "$best"
-}
-KVER=${KVER:-$(find_kver)}
+KVER=$("$(dirname "$0")/kver.sh")
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
 QEMU=${QEMU:-qemu-system-x86_64}
 INITRAMFS=${INITRAMFS:-build/initramfs.cpio}

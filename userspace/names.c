@@ -7,29 +7,9 @@
 #include "names.h"
 #include "util.h"
 
-static const char *const roles[] = {
-	[HAREPL_ROLE_SECONDARY]		= "Secondary",
-	[HAREPL_ROLE_PRIMARY]		= "Primary",
-};
-
-static const char *const disks[] = {
-	[HAREPL_DISK_DISKLESS]		= "Diskless",
-	[HAREPL_DISK_INCONSISTENT]	= "Inconsistent",
-	[HAREPL_DISK_OUTDATED]		= "Outdated",
-	[HAREPL_DISK_UPTODATE]		= "UpToDate",
-};
-
-static const char *const conns[] = {
-	[HAREPL_CONN_STANDALONE]	= "StandAlone",
-	[HAREPL_CONN_CONNECTING]	= "Connecting",
-	[HAREPL_CONN_CONNECTED]		= "Connected",
-	[HAREPL_CONN_SYNC_SOURCE]	= "SyncSource",
-	[HAREPL_CONN_SYNC_TARGET]	= "SyncTarget",
-	[HAREPL_CONN_VERIFY_SOURCE]	= "VerifySource",
-	[HAREPL_CONN_VERIFY_TARGET]	= "VerifyTarget",
-	[HAREPL_CONN_AHEAD]		= "Ahead",
-	[HAREPL_CONN_BEHIND]		= "Behind",
-};
+static const char *const roles[] = HAREPL_ROLE_NAMES;
+static const char *const disks[] = HAREPL_DISK_NAMES;
+static const char *const conns[] = HAREPL_CONN_NAMES;
 
 static const char *const events[] = {
 	[HAREPL_EVENT_UNSPEC]		= "unknown",

@@ -200,6 +200,34 @@ enum harepl_event {
 
 #define HAREPL_EVENT_MAX (__HAREPL_EVENT_MAX - 1)
 
+/*
+ * How states are spelled wherever they are shown (dmsetup status,
+ * hareplctl): initialisers for arrays indexed by the enums above.
+ */
+#define HAREPL_ROLE_NAMES {				\
+	[HAREPL_ROLE_SECONDARY]		= "Secondary",	\
+	[HAREPL_ROLE_PRIMARY]		= "Primary",	\
+}
+
+#define HAREPL_DISK_NAMES {				\
+	[HAREPL_DISK_DISKLESS]		= "Diskless",	\
+	[HAREPL_DISK_INCONSISTENT]	= "Inconsistent", \
+	[HAREPL_DISK_OUTDATED]		= "Outdated",	\
+	[HAREPL_DISK_UPTODATE]		= "UpToDate",	\
+}
+
+#define HAREPL_CONN_NAMES {				\
+	[HAREPL_CONN_STANDALONE]	= "StandAlone",	\
+	[HAREPL_CONN_CONNECTING]	= "Connecting",	\
+	[HAREPL_CONN_CONNECTED]		= "Connected",	\
+	[HAREPL_CONN_SYNC_SOURCE]	= "SyncSource",	\
+	[HAREPL_CONN_SYNC_TARGET]	= "SyncTarget",	\
+	[HAREPL_CONN_VERIFY_SOURCE]	= "VerifySource", \
+	[HAREPL_CONN_VERIFY_TARGET]	= "VerifyTarget", \
+	[HAREPL_CONN_AHEAD]		= "Ahead",	\
+	[HAREPL_CONN_BEHIND]		= "Behind",	\
+}
+
 /* On-disk metadata, see above */
 #define HAREPL_MD_MAGIC		0x444d4c5045524148ULL	/* "HAREPLMD" */
 #define HAREPL_MD_VERSION	1
