@@ -7,13 +7,17 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include "netlink.h"
+#include "req.h"
 #include "resource.h"
 #include "target.h"
 
 static int __init harepl_init(void)
 {
-	int ret;
+	int ret = -ENOMEM;
 
+	harepl_wq = alloc_workqueue("harepl", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!harepl_wq)
+		goto err_wq;
 	ret = harepl_resource_init();
 	if (ret)
 		goto err_resource;
@@ -32,6 +36,8 @@ err_target:
 err_netlink:
 	harepl_resource_exit();
 err_resource:
+	destroy_workqueue(harepl_wq);
+err_wq:
 	return ret;
 }
 
@@ -40,6 +46,7 @@ static void __exit harepl_exit(void)
 	harepl_target_exit();
 	harepl_nl_exit();
 	harepl_resource_exit();
+	destroy_workqueue(harepl_wq);
 	pr_info("unloaded\n");
 }
 

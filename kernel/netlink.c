@@ -9,6 +9,7 @@
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include "netlink.h"
+#include "peer.h"
 #include "resource.h"
 
 static struct genl_family harepl_genl_family;
@@ -17,6 +18,26 @@ static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_NAME]	= { .type = NLA_NUL_STRING, .len = HAREPL_NAME_MAX - 1 },
 	[HAREPL_A_RES_ROLE]	= NLA_POLICY_MAX(NLA_U32, HAREPL_ROLE_MAX),
 	[HAREPL_A_ROLE_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __HAREPL_ROLE_F_ALL),
+	[HAREPL_A_RES_LOCAL_ADDR] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[HAREPL_A_RES_SECRET]	= { .type = NLA_BINARY, .len = HAREPL_SECRET_MAX },
+	[HAREPL_A_RES_PEERS]	= { .type = NLA_NESTED },
+};
+
+static struct netlink_range_validation harepl_timeout_range = {
+	.min = 100, .max = 600000,
+};
+
+static struct netlink_range_validation harepl_sndbuf_range = {
+	.min = 64 << 10, .max = 256 << 20,
+};
+
+static const struct nla_policy harepl_peer_policy[HAREPL_PEER_A_MAX + 1] = {
+	[HAREPL_PEER_A_NODE_ID]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MD_MAX_PEERS),
+	[HAREPL_PEER_A_ADDR]	= NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
+	[HAREPL_PEER_A_MODE]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MODE_MAX),
+	[HAREPL_PEER_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_timeout_range),
+	[HAREPL_PEER_A_SNDBUF]	= NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_sndbuf_range),
+	[HAREPL_PEER_A_ON_CONGESTION] = NLA_POLICY_MAX(NLA_U32, HAREPL_CONGESTION_MAX),
 };
 
 enum harepl_mcgrp {
@@ -32,6 +53,79 @@ static int harepl_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, HAREPL_A_PAD);
 }
 
+static u32 harepl_nl_count(struct xarray *xa)
+{
+	unsigned long idx;
+	void *entry;
+	u32 n = 0;
+
+	xa_for_each(xa, idx, entry)
+		n++;
+	return n;
+}
+
+static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
+{
+	const struct harepl_peer_conf *c = &peer->conf;
+	enum harepl_conn_state st;
+	enum harepl_role role;
+	enum harepl_disk_state disk;
+	struct nlattr *nest;
+	bool have;
+
+	spin_lock(&peer->lock);
+	st = peer->state;
+	role = peer->peer_role;
+	disk = peer->peer_disk;
+	have = peer->have_state;
+	spin_unlock(&peer->lock);
+
+	nest = nla_nest_start(skb, 0);
+	if (!nest ||
+	    nla_put_u32(skb, HAREPL_PEER_A_NODE_ID, c->node_id) ||
+	    nla_put(skb, HAREPL_PEER_A_ADDR, c->addrlen, &c->addr) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_MODE, c->mode) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_CONN_STATE, st) ||
+	    (have && nla_put_u32(skb, HAREPL_PEER_A_ROLE, role)) ||
+	    (have && nla_put_u32(skb, HAREPL_PEER_A_DISK_STATE, disk)) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_INFLIGHT, harepl_nl_count(&peer->inflight)) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_BYTES_SENT,
+			      atomic64_read(&peer->bytes_sent), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_BYTES_RECV,
+			      atomic64_read(&peer->bytes_recv), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_OOS_BYTES,
+			      (u64)atomic64_read(&peer->oos_chunks) *
+			      (peer->res->md.chunk_sectors << SECTOR_SHIFT),
+			      HAREPL_PEER_A_PAD) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_TIMEOUT_MS, c->timeout_ms) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_SNDBUF, c->sndbuf) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_ON_CONGESTION, c->on_congestion))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res)
+{
+	struct nlattr *nest;
+	unsigned int i;
+	int ret = 0;
+
+	down_read(&res->peers_rwsem);
+	if (res->sock_net &&
+	    nla_put(skb, HAREPL_A_RES_LOCAL_ADDR, res->local_addrlen, &res->local_addr))
+		ret = -EMSGSIZE;
+	nest = ret ? NULL : nla_nest_start(skb, HAREPL_A_RES_PEERS);
+	if (!nest)
+		ret = -EMSGSIZE;
+	for (i = 0; !ret && i < res->npeers; i++)
+		ret = harepl_nl_put_peer(skb, res->peers[i]);
+	up_read(&res->peers_rwsem);
+	if (!ret)
+		nla_nest_end(skb, nest);
+	return ret;
+}
+
 /* The resource's attributes; called with harepl_lock held. */
 static int harepl_nl_put_resource(struct sk_buff *skb,
 				  struct harepl_resource *res)
@@ -45,7 +139,7 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 	    nla_put_string(skb, HAREPL_A_RES_DM_NAME, dm_name) ||
 	    nla_put_u32(skb, HAREPL_A_RES_ROLE, res->role) ||
 	    nla_put_u32(skb, HAREPL_A_RES_DISK_STATE, res->disk) ||
-	    nla_put_u32(skb, HAREPL_A_RES_CONN_STATE, res->conn) ||
+	    nla_put_u32(skb, HAREPL_A_RES_CONN_STATE, harepl_resource_conn_state(res)) ||
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_SIZE, md->data_sectors) ||
 	    nla_put_string(skb, HAREPL_A_RES_DATA_DEV, res->data_name) ||
 	    nla_put_string(skb, HAREPL_A_RES_META_DEV, res->meta_name) ||
@@ -58,7 +152,7 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_READS, atomic64_read(&res->reads)) ||
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_WRITES, atomic64_read(&res->writes)))
 		return -EMSGSIZE;
-	return 0;
+	return harepl_nl_put_peers(skb, res);
 }
 
 /* Looks up the resource named in the request, or says why not. */
@@ -174,6 +268,172 @@ static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+/* A socket address attribute: IPv4 or IPv6, with a port */
+static int harepl_nl_addr(const struct nlattr *attr, struct sockaddr_storage *ss,
+			  int *len, struct netlink_ext_ack *extack)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int l = nla_len(attr);
+
+	memset(ss, 0, sizeof(*ss));
+	if ((sa->sa_family == AF_INET && l == sizeof(struct sockaddr_in) &&
+	     ((struct sockaddr_in *)sa)->sin_port) ||
+	    (sa->sa_family == AF_INET6 && l == sizeof(struct sockaddr_in6) &&
+	     ((struct sockaddr_in6 *)sa)->sin6_port)) {
+		memcpy(ss, sa, l);
+		*len = l;
+		return 0;
+	}
+	NL_SET_ERR_MSG_ATTR(extack, attr, "bad address: need IPv4 or IPv6 with a port");
+	return -EINVAL;
+}
+
+static int harepl_nl_peer_conf(struct harepl_resource *res, struct nlattr *attr,
+			       sa_family_t family, struct harepl_peer_conf *c,
+			       struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[HAREPL_PEER_A_MAX + 1];
+	int ret;
+
+	ret = nla_parse_nested(tb, HAREPL_PEER_A_MAX, attr, harepl_peer_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[HAREPL_PEER_A_NODE_ID] || !tb[HAREPL_PEER_A_ADDR]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "a peer needs a node id and an address");
+		return -EINVAL;
+	}
+	c->node_id = nla_get_u32(tb[HAREPL_PEER_A_NODE_ID]);
+	if (c->node_id == res->md.node_id) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "a peer has our own node id");
+		return -EINVAL;
+	}
+	ret = harepl_nl_addr(tb[HAREPL_PEER_A_ADDR], &c->addr, &c->addrlen, extack);
+	if (ret)
+		return ret;
+	if (c->addr.ss_family != family) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "peer and local address families differ");
+		return -EINVAL;
+	}
+	c->mode = tb[HAREPL_PEER_A_MODE] ? nla_get_u32(tb[HAREPL_PEER_A_MODE]) :
+					    HAREPL_MODE_SYNC;
+	c->timeout_ms = tb[HAREPL_PEER_A_TIMEOUT_MS] ?
+			nla_get_u32(tb[HAREPL_PEER_A_TIMEOUT_MS]) : 5000;
+	c->sndbuf = tb[HAREPL_PEER_A_SNDBUF] ?
+		    nla_get_u32(tb[HAREPL_PEER_A_SNDBUF]) : 4 << 20;
+	c->on_congestion = tb[HAREPL_PEER_A_ON_CONGESTION] ?
+			   nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]) :
+			   HAREPL_CONGESTION_BLOCK;
+	return 0;
+}
+
+/* Takes a reference on the named resource, for a command that sleeps. */
+static struct harepl_resource *harepl_nl_hold(struct genl_info *info)
+{
+	struct harepl_resource *res;
+
+	mutex_lock(&harepl_lock);
+	res = harepl_nl_lookup(info);
+	if (!IS_ERR(res))
+		harepl_resource_get(res);
+	mutex_unlock(&harepl_lock);
+	return res;
+}
+
+static int harepl_nl_parse_peers(struct harepl_resource *res,
+				 struct genl_info *info, sa_family_t family,
+				 struct harepl_peer_conf *confs, unsigned int *n)
+{
+	struct nlattr *attr;
+	unsigned int i;
+	int rem, ret;
+
+	*n = 0;
+	nla_for_each_nested(attr, info->attrs[HAREPL_A_RES_PEERS], rem) {
+		if (*n >= res->md.max_peers) {
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "more peers than the metadata has bitmap slots for");
+			return -E2BIG;
+		}
+		ret = harepl_nl_peer_conf(res, attr, family, &confs[*n], info->extack);
+		if (ret)
+			return ret;
+		for (i = 0; i < *n; i++)
+			if (confs[i].node_id == confs[*n].node_id) {
+				NL_SET_ERR_MSG_ATTR(info->extack, attr, "duplicate peer node id");
+				return -EINVAL;
+			}
+		++*n;
+	}
+	if (!*n) {
+		NL_SET_ERR_MSG(info->extack, "no peers (HAREPL_A_RES_PEERS)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
+{
+	struct harepl_peer_conf *confs;
+	struct harepl_resource *res;
+	struct sockaddr_storage local;
+	struct nlattr *secret;
+	unsigned int n;
+	int ret, local_len;
+
+	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_LOCAL_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_PEERS)) {
+		NL_SET_ERR_MSG(info->extack, "missing local address or peers");
+		return -EINVAL;
+	}
+	res = harepl_nl_hold(info);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	confs = kcalloc(HAREPL_MAX_PEERS, sizeof(*confs), GFP_KERNEL);
+	if (!confs) {
+		ret = -ENOMEM;
+		goto out_put;
+	}
+	mutex_lock(&res->conf_mutex);
+	ret = -ENODEV;
+	if (res->dying)
+		goto out;
+	ret = -EBUSY;
+	if (res->sock_net) {
+		NL_SET_ERR_MSG(info->extack, "already connected (disconnect first)");
+		goto out;
+	}
+	ret = harepl_nl_addr(info->attrs[HAREPL_A_RES_LOCAL_ADDR], &local,
+			     &local_len, info->extack) ?:
+	      harepl_nl_parse_peers(res, info, local.ss_family, confs, &n);
+	if (ret)
+		goto out;
+	secret = info->attrs[HAREPL_A_RES_SECRET];
+	ret = harepl_connect(res, &local, local_len,
+			     secret ? nla_data(secret) : NULL,
+			     secret ? nla_len(secret) : 0, confs, n, info->extack);
+	if (!ret)
+		harepl_resource_event(res, HAREPL_EVENT_CONN);
+out:
+	mutex_unlock(&res->conf_mutex);
+	kfree_sensitive(confs);
+out_put:
+	harepl_resource_put(res);
+	return ret;
+}
+
+static int harepl_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
+{
+	struct harepl_resource *res = harepl_nl_hold(info);
+
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	mutex_lock(&res->conf_mutex);
+	harepl_disconnect(res);
+	mutex_unlock(&res->conf_mutex);
+	harepl_resource_put(res);
+	return 0;
+}
+
 /**
  * harepl_nl_event() - tell the resource's namespace about a change
  * @res: the resource, as it is after the change
@@ -220,6 +480,14 @@ static const struct genl_ops harepl_genl_ops[] = {
 	}, {
 		.cmd = HAREPL_CMD_SET_ROLE,
 		.doit = harepl_nl_set_role,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_CONNECT,
+		.doit = harepl_nl_connect,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_DISCONNECT,
+		.doit = harepl_nl_disconnect,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

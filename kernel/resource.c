@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <net/netns/generic.h>
 #include "netlink.h"
+#include "peer.h"
 #include "resource.h"
 
 /* Protects the resource lists and the state of every resource. */
@@ -113,6 +114,8 @@ struct harepl_resource *harepl_resource_attach(struct net *net,
 	mutex_lock(&harepl_lock);
 	/* A reload, from whichever namespace: share the live resource */
 	list_for_each_entry(res, &harepl_all, all) {
+		if (!res->targets)
+			continue;
 		if (res->dm != fresh->dm)
 			continue;
 		if (strcmp(res->name, fresh->name) || res->data_dev != fresh->data_dev ||
@@ -122,6 +125,7 @@ struct harepl_resource *harepl_resource_attach(struct net *net,
 			res = ERR_PTR(-EBUSY);
 		} else {
 			kref_get(&res->kref);
+			res->targets++;
 		}
 		goto out;
 	}
@@ -131,6 +135,7 @@ struct harepl_resource *harepl_resource_attach(struct net *net,
 		goto out;
 	}
 	write_pnet(&fresh->net, net);
+	fresh->targets = 1;
 	list_add_tail(&fresh->all, &harepl_all);
 	list_add_tail(&fresh->list, &hn->resources);
 	hn->generation++;
@@ -145,26 +150,81 @@ out:
 	return res;
 }
 
+/**
+ * harepl_resource_detach() - a target lets go of its resource
+ * @res: the resource
+ *
+ * The last target unlists the resource, so nobody finds it any more, and
+ * tells the namespace it is gone.
+ *
+ * Return: true when that was the last target: the caller then stops
+ * replication while it still holds the data device, and puts its reference.
+ */
+bool harepl_resource_detach(struct harepl_resource *res)
+{
+	struct net *net;
+	bool last;
+
+	mutex_lock(&harepl_lock);
+	last = !--res->targets;
+	if (last) {
+		net = read_pnet(&res->net);
+		if (net) {
+			harepl_nl_event(res, HAREPL_EVENT_DESTROYED);
+			list_del_init(&res->list);
+			harepl_net(net)->generation++;
+			write_pnet(&res->net, NULL);
+		}
+		list_del_init(&res->all);
+	}
+	mutex_unlock(&harepl_lock);
+	if (last)
+		pr_info("%s: destroyed\n", res->name);
+	return last;
+}
+
+void harepl_resource_get(struct harepl_resource *res)
+{
+	kref_get(&res->kref);
+}
+
 static void harepl_resource_release(struct kref *kref)
 {
 	struct harepl_resource *res = container_of(kref, struct harepl_resource, kref);
-	struct net *net = read_pnet(&res->net);
 
-	if (net) {
-		harepl_nl_event(res, HAREPL_EVENT_DESTROYED);
-		list_del(&res->list);
-		harepl_net(net)->generation++;
-	}
-	list_del(&res->all);
-	mutex_unlock(&harepl_lock);
-	pr_info("%s: destroyed\n", res->name);
+	bioset_exit(&res->bs);
 	mutex_destroy(&res->role_lock);
+	mutex_destroy(&res->conf_mutex);
 	kfree(res);
 }
 
 void harepl_resource_put(struct harepl_resource *res)
 {
-	kref_put_mutex(&res->kref, harepl_resource_release, &harepl_lock);
+	kref_put(&res->kref, harepl_resource_release);
+}
+
+/* Tells the resource's namespace about a change; takes harepl_lock. */
+void harepl_resource_event(struct harepl_resource *res, int event)
+{
+	mutex_lock(&harepl_lock);
+	harepl_nl_event(res, event);
+	mutex_unlock(&harepl_lock);
+}
+
+/* The best state of any peer: what "connection" means for the resource. */
+enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res)
+{
+	enum harepl_conn_state best = HAREPL_CONN_STANDALONE, st;
+	unsigned int i;
+
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++) {
+		st = harepl_peer_state(res->peers[i]);
+		if (best == HAREPL_CONN_STANDALONE || best == HAREPL_CONN_CONNECTING)
+			best = st;
+	}
+	up_read(&res->peers_rwsem);
+	return best;
 }
 
 /* The dm device is writable only as primary with a read-write table. */
@@ -198,6 +258,10 @@ int harepl_resource_set_role(struct harepl_resource *res,
 	lockdep_assert_held(&harepl_lock);
 	if (res->role == role)
 		return 0;
+	if (role == HAREPL_ROLE_PRIMARY && harepl_peers_have_primary(res)) {
+		NL_SET_ERR_MSG(extack, "refusing to promote: a connected peer is primary");
+		return -EBUSY;
+	}
 	if (role == HAREPL_ROLE_PRIMARY && res->disk != HAREPL_DISK_UPTODATE) {
 		if (!force) {
 			NL_SET_ERR_MSG(extack,
@@ -215,6 +279,7 @@ int harepl_resource_set_role(struct harepl_resource *res,
 	pr_info("%s: role %s%s\n", res->name,
 		role == HAREPL_ROLE_PRIMARY ? "Primary" : "Secondary",
 		force ? " (forced)" : "");
+	harepl_peers_send_state(res);
 	harepl_nl_event(res, HAREPL_EVENT_ROLE);
 	return 0;
 }

@@ -2,33 +2,48 @@
 #ifndef _HAREPL_RESOURCE_H
 #define _HAREPL_RESOURCE_H
 
+#include <linux/bio.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/socket.h>
+#include <linux/workqueue.h>
 #include <net/net_namespace.h>
 #include "md.h"
 
 struct mapped_device;
 struct netlink_ext_ack;
+struct harepl_peer;
+struct crypto_shash;
 
 /*
  * One replicated volume, known by name within a network namespace.
  *
- * Locking: harepl_lock (resource.c) protects every resource list, @list,
- * @all, @net and the state fields (@role, @disk, @conn): they change only
- * with it held. @role_lock, a leaf below it, also covers @role and
- * @writable with the disk's read-only flag, so that dm's resume path
- * need not take harepl_lock. The I/O path reads @role locklessly with
- * READ_ONCE(). The other fields are set at creation and constant until the
- * last reference goes. A resource is shared by the targets of one dm
- * device across a table reload; @kref counts them.
+ * Locking, outermost first:
+ * - harepl_lock (resource.c) protects every resource list, @list, @all,
+ *   @net, @targets and the state fields (@role, @disk): they change only
+ *   with it held. Never held while waiting for a peer's threads.
+ * - @conf_mutex serialises connect, disconnect and teardown (@dying,
+ *   @peers, @npeers, @listener, @listen_sock, @hmac).
+ * - @peers_rwsem: writers (connect/disconnect) change the peer set; the
+ *   write path holds it for reading while it sends.
+ * - @role_lock, a leaf, also covers @role and @writable with the disk's
+ *   read-only flag, so that dm's resume path need not take harepl_lock.
+ * - @write_lock (spinlock) protects @inflight_writes and @deferred.
+ * The I/O path reads @role locklessly with READ_ONCE(). The other fields
+ * are set at creation and constant until the last reference goes.
+ * @targets counts the dm targets using the resource (two across a table
+ * reload); @kref counts memory references (targets and netlink callers).
  */
 struct harepl_resource {
 	struct kref kref;
+	unsigned int targets;
 	struct list_head list;		/* in harepl_net.resources */
 	struct list_head all;		/* in harepl_all, namespace or not */
 	possible_net_t net;		/* NULL once the namespace is gone */
 	struct mapped_device *dm;	/* the dm device we belong to */
+	struct block_device *data_bdev;	/* valid while @targets > 0 */
 	char name[HAREPL_NAME_MAX];
 	char data_name[HAREPL_DEVNAME_MAX];
 	char meta_name[HAREPL_DEVNAME_MAX];
@@ -37,14 +52,35 @@ struct harepl_resource {
 	bool internal;
 	struct harepl_md md;		/* the superblock as read at creation */
 
-	struct mutex role_lock;	/* see above */
+	struct mutex role_lock;		/* see above */
 	enum harepl_role role;
 	bool writable;			/* the live table was loaded read-write */
 	enum harepl_disk_state disk;
-	enum harepl_conn_state conn;
 
 	atomic64_t reads;
 	atomic64_t writes;
+
+	/* Replication */
+	struct mutex conf_mutex;	/* see above */
+	bool dying;			/* the last target is gone */
+	struct rw_semaphore peers_rwsem;	/* see above */
+	struct harepl_peer *peers[HAREPL_MAX_PEERS];
+	unsigned int npeers;
+	struct net *sock_net;		/* held while connected */
+	struct sockaddr_storage local_addr;
+	int local_addrlen;
+	struct crypto_shash *hmac;	/* keyed with the shared secret */
+	bool have_secret;
+	struct socket *listen_sock;
+	struct task_struct *listener;
+
+	atomic64_t next_seq;		/* request ids on the wire */
+	atomic64_t completions;		/* writes completed, for epochs */
+	spinlock_t write_lock;		/* see above */
+	struct list_head inflight_writes;	/* for overlaps */
+	struct bio_list deferred;	/* writes waiting for an overlap */
+	struct work_struct deferred_work;
+	struct bio_set bs;		/* clones and received writes */
 };
 
 extern struct mutex harepl_lock;
@@ -53,6 +89,8 @@ bool harepl_name_valid(const char *name);
 struct harepl_resource *harepl_resource_attach(struct net *net,
 					       struct harepl_resource *fresh,
 					       char **error);
+bool harepl_resource_detach(struct harepl_resource *res);
+void harepl_resource_get(struct harepl_resource *res);
 void harepl_resource_put(struct harepl_resource *res);
 struct harepl_resource *harepl_resource_find(struct net *net, const char *name);
 struct harepl_resource *harepl_resource_nth(struct net *net, unsigned long n);
@@ -63,6 +101,8 @@ int harepl_resource_set_role(struct harepl_resource *res,
 			     enum harepl_role role, u32 flags,
 			     struct netlink_ext_ack *extack);
 void harepl_resource_set_writable(struct harepl_resource *res, bool writable);
+enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res);
+void harepl_resource_event(struct harepl_resource *res, int event);
 u64 harepl_next_event_seq(struct net *net);
 
 int harepl_resource_init(void);

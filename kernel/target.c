@@ -13,6 +13,8 @@
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
+#include "peer.h"
+#include "req.h"
 #include "resource.h"
 #include "target.h"
 
@@ -105,10 +107,17 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	INIT_LIST_HEAD(&res->list);
 	INIT_LIST_HEAD(&res->all);
 	mutex_init(&res->role_lock);
+	mutex_init(&res->conf_mutex);
+	init_rwsem(&res->peers_rwsem);
+	spin_lock_init(&res->write_lock);
+	INIT_LIST_HEAD(&res->inflight_writes);
+	bio_list_init(&res->deferred);
+	INIT_WORK(&res->deferred_work, harepl_deferred_work);
 	strscpy(res->name, name, sizeof(res->name));
 	res->dm = dm_table_get_md(ti->table);
 	res->internal = !hc->meta;
 	res->data_dev = hc->data->bdev->bd_dev;
+	res->data_bdev = hc->data->bdev;
 	res->meta_dev = meta->bd_dev;
 	snprintf(res->data_name, sizeof(res->data_name), "%pg", hc->data->bdev);
 	if (hc->meta)
@@ -116,7 +125,6 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	else
 		strscpy(res->meta_name, HAREPL_META_INTERNAL, sizeof(res->meta_name));
 	res->role = HAREPL_ROLE_SECONDARY;
-	res->conn = HAREPL_CONN_STANDALONE;
 	atomic64_set(&res->reads, 0);
 	atomic64_set(&res->writes, 0);
 
@@ -144,6 +152,11 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 			    HAREPL_DISK_UPTODATE : HAREPL_DISK_OUTDATED;
 	else
 		res->disk = HAREPL_DISK_INCONSISTENT;
+	ret = bioset_init(&res->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
+	if (ret) {
+		ti->error = "Cannot allocate bio set";
+		goto err;
+	}
 	return res;
 err:
 	kfree(res);
@@ -186,6 +199,10 @@ static int harepl_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ret = harepl_parse_features(&as, hc, &ti->error);
 	if (ret)
 		goto err;
+	/* a replicated write fits in one packet */
+	ret = dm_set_target_max_io_len(ti, HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT);
+	if (ret)
+		goto err;
 	ret = harepl_get_device(ti, data, &hc->data, false);
 	if (ret)
 		goto err;
@@ -207,7 +224,7 @@ static int harepl_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	}
 	res = harepl_resource_attach(current->nsproxy->net_ns, hc->res, &ti->error);
 	if (res != hc->res)
-		kfree(hc->res);
+		harepl_resource_put(hc->res);
 	if (IS_ERR(res)) {
 		ret = PTR_ERR(res);
 		goto err;
@@ -217,6 +234,7 @@ static int harepl_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	ti->private = hc;
 	hc->writable = dm_table_get_mode(ti->table) & FMODE_WRITE;
 	ti->num_flush_bios = 1;
+	ti->per_io_data_size = sizeof(struct harepl_req);
 	if (hc->discard_passdown) {
 		ti->num_discard_bios = 1;
 		ti->num_write_zeroes_bios = 1;
@@ -230,8 +248,17 @@ err:
 static void harepl_dtr(struct dm_target *ti)
 {
 	struct harepl_c *hc = ti->private;
+	struct harepl_resource *res = hc->res;
 
-	harepl_resource_put(hc->res);
+	if (harepl_resource_detach(res)) {
+		/* stop replicating while we still hold the data device */
+		mutex_lock(&res->conf_mutex);
+		res->dying = true;
+		harepl_disconnect(res);
+		mutex_unlock(&res->conf_mutex);
+		flush_work(&res->deferred_work);
+	}
+	harepl_resource_put(res);
 	harepl_c_free(ti, hc);
 }
 
@@ -239,16 +266,22 @@ static int harepl_map(struct dm_target *ti, struct bio *bio)
 {
 	struct harepl_c *hc = ti->private;
 	struct harepl_resource *res = hc->res;
+	bool primary = READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY;
 
 	if (bio_sectors(bio)) {
-		if (READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY ||
-		    (op_is_write(bio_op(bio)) && !hc->writable))
+		if (!primary || (op_is_write(bio_op(bio)) && !hc->writable))
 			return DM_MAPIO_KILL;
-		if (bio_op(bio) == REQ_OP_READ)
-			atomic64_inc(&res->reads);
-		else
-			atomic64_inc(&res->writes);
 		bio->bi_iter.bi_sector = dm_target_offset(ti, bio->bi_iter.bi_sector);
+		if (bio_op(bio) == REQ_OP_READ) {
+			atomic64_inc(&res->reads);
+		} else {
+			atomic64_inc(&res->writes);
+			harepl_write(res, bio);
+			return DM_MAPIO_SUBMITTED;
+		}
+	} else if (primary && hc->writable) {
+		harepl_write(res, bio);		/* an empty flush */
+		return DM_MAPIO_SUBMITTED;
 	}
 	bio_set_dev(bio, hc->data->bdev);
 	return DM_MAPIO_REMAPPED;
@@ -266,7 +299,8 @@ static void harepl_status(struct dm_target *ti, status_type_t type,
 	case STATUSTYPE_INFO:
 		mutex_lock(&harepl_lock);
 		DMEMIT("%s %s %s", harepl_role_names[res->role],
-		       harepl_disk_names[res->disk], harepl_conn_names[res->conn]);
+		       harepl_disk_names[res->disk],
+		       harepl_conn_names[harepl_resource_conn_state(res)]);
 		mutex_unlock(&harepl_lock);
 		break;
 	case STATUSTYPE_TABLE:

@@ -206,3 +206,155 @@ write_conf() {
 		done
 	} >"$_wc_file"
 }
+
+# --- replication between two namespaces of one VM -------------------------
+# Node a: netns nsa, 192.0.2.1, NodeId 0, disk /dev/vdb, device r0a; node b:
+# nsb, 192.0.2.2, NodeId 1, /dev/vdc, r0b. Resource r0, configs
+# /etc/harepl/r0-a.conf and r0-b.conf. Helpers take the namespace (nsa|nsb).
+REPL_SECRET_A=${REPL_SECRET_A:-s3cret}
+REPL_SECRET_B=${REPL_SECRET_B:-s3cret}
+REPL_SECTORS=
+
+# repl_conf NS MODE [Key=Value...]: write NS's config; the pairs go into [Peer]; the secret is $REPL_SECRET_A or _B
+repl_conf() {
+	_rc_ns=$1 _rc_mode=$2
+	shift 2
+	mkdir -p /etc/harepl
+	if [ "$_rc_ns" = nsa ]; then
+		set -- 0 1 1 2 /dev/vdb r0a "$REPL_SECRET_A" "$@"
+	else
+		set -- 1 0 2 1 /dev/vdc r0b "$REPL_SECRET_B" "$@"
+	fi
+	{
+		echo "[Resource]"
+		echo "Name = r0"
+		echo "Device = $6"
+		echo "Disk = $5"
+		echo "MetaDisk = internal"
+		echo "NodeId = $1"
+		echo "Address = 192.0.2.$3:7789"
+		echo "Secret = $7"
+		echo "Mode = $_rc_mode"
+		echo
+		echo "[Peer]"
+		echo "NodeId = $2"
+		echo "Address = 192.0.2.$4:7789"
+		shift 7
+		for _rc_kv in "$@"; do
+			echo "${_rc_kv%%=*} = ${_rc_kv#*=}"
+		done
+	} >"/etc/harepl/r0-${_rc_ns#ns}.conf"
+	chmod 600 "/etc/harepl/r0-${_rc_ns#ns}.conf"
+}
+
+# repl_ctl NS ARGS...: run hareplctl ARGS in namespace NS with that node's config
+repl_ctl() {
+	_ctl_ns=$1
+	shift
+	ip netns exec "$_ctl_ns" hareplctl -c "/etc/harepl/r0-${_ctl_ns#ns}.conf" "$@"
+}
+
+# repl_status NS FIELD: FIELD (a jq path such as role or peers[0].disk) of r0's status --json in NS
+repl_status() {
+	ip netns exec "$1" hareplctl status --json r0 2>/dev/null | jq -r ".$2" 2>/dev/null
+}
+
+# repl_peer NS FIELD: FIELD of the first peer of r0's status --json in NS
+repl_peer() { repl_status "$1" "peers[0].$2"; }
+
+# repl_num VALUE: VALUE if it is a non-negative integer, else -1 (so $(( )) cannot fail on "null")
+repl_num() {
+	case $1 in
+	'' | *[!0-9]*) echo -1 ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# repl_dump NS...: log each node's status, dm status and the tail of dmesg (diagnostics)
+repl_dump() {
+	for _rd_ns; do
+		ip netns exec "$_rd_ns" hareplctl status --json r0 2>&1 | sed "s/^/# $_rd_ns: /"
+		dmsetup status "r0${_rd_ns#ns}" 2>&1 | sed "s/^/# $_rd_ns: dm: /"
+	done
+	dmesg | grep 'harepl' | tail -n 8 | sed 's/^/# dmesg: /'
+}
+
+# repl_setup MODE [Key=Value...]: (module and namespaces if needed) both configs, create-md, up, wait <= 20 s for both Connected, A primary --force; sets REPL_SECTORS
+repl_setup() {
+	_rs_mode=$1
+	shift
+	[ -d /sys/module/harepl ] || load_module
+	[ -e /run/netns/nsa ] || two_ns_setup
+	repl_conf nsa "$_rs_mode" "$@"
+	repl_conf nsb "$_rs_mode" "$@"
+	for _rs_ns in nsa nsb; do
+		repl_ctl "$_rs_ns" create-md --force r0 >/dev/null || die "$_rs_ns: create-md failed"
+	done
+	for _rs_ns in nsa nsb; do
+		run repl_ctl "$_rs_ns" up r0 || { repl_dump "$_rs_ns"; die "$_rs_ns: up failed"; }
+	done
+	if ! wait_for '[ "$(repl_status nsa connection)" = Connected ] &&
+			[ "$(repl_status nsb connection)" = Connected ]' 20; then
+		repl_dump nsa nsb
+		die "the nodes did not both become Connected within 20 s"
+	fi
+	run repl_ctl nsa primary --force r0 || die "nsa: primary --force failed"
+	REPL_SECTORS=$(repl_ctl nsa dump-md --json r0 | jq -r .data_sectors)
+	[ "$(repl_num "$REPL_SECTORS")" -gt 0 ] || die "no data_sectors from dump-md"
+}
+
+# repl_down: take r0 down on both nodes (a node where it is not up is fine); 1 if a down failed
+repl_down() {
+	_rdn=0
+	for _rdn_ns in nsa nsb; do
+		repl_ctl "$_rdn_ns" down r0 >/dev/null 2>&1
+		case $? in
+		0 | 4) ;;
+		*) log "$_rdn_ns: down r0 failed"; _rdn=1 ;;
+		esac
+	done
+	return $_rdn
+}
+
+# repl_wait_drained NS TIMEOUT_S: wait until NS's first peer has no write in flight and its bytes_sent grew < 512 in the last second
+repl_wait_drained() {
+	_wd_end=$(awk -v t="$2" '{ printf "%d", $1 + t }' /proc/uptime)
+	_wd_prev=-1000000
+	while :; do
+		_wd_in=$(repl_num "$(repl_peer "$1" inflight)")
+		_wd_sent=$(repl_num "$(repl_peer "$1" bytes_sent)")
+		[ "$_wd_in" -eq 0 ] && [ $((_wd_sent - _wd_prev)) -lt 512 ] && return 0
+		_wd_prev=$_wd_sent
+		[ "$(awk '{ printf "%d", $1 }' /proc/uptime)" -lt "$_wd_end" ] || return 1
+		sleep 1
+	done
+}
+
+# repl_same_data SECTORS: log the md5 of the first SECTORS of vdb and vdc; true when they are equal
+repl_same_data() {
+	_sd_a=$(disk_md5 /dev/vdb "$1")
+	_sd_b=$(disk_md5 /dev/vdc "$1")
+	log "md5 of $1 sectors: vdb $_sd_a, vdc $_sd_b"
+	[ -n "$_sd_a" ] && [ "$_sd_a" = "$_sd_b" ]
+}
+
+# zero_md5 SECTORS: the md5 of SECTORS zero sectors (what disk_md5 gives for a never written region)
+zero_md5() {
+	if [ $(($1 % 128)) -eq 0 ]; then
+		dd if=/dev/zero bs=65536 count=$(($1 / 128)) 2>/dev/null | md5sum | cut -d' ' -f1
+	else
+		dd if=/dev/zero bs=512 count="$1" 2>/dev/null | md5sum | cut -d' ' -f1
+	fi
+}
+
+# fio_json FILE FILTER: jq -r FILTER on the --output-format=json FILE of fio (skipping warnings before the JSON)
+fio_json() { sed -n '/^{/,$p' "$1" | jq -r "$2"; }
+
+# kmsg_mark NAME: put "harepl-test: mark NAME" into the kernel log (for dmesg_since)
+kmsg_mark() { echo "harepl-test: mark $1" >/dev/kmsg; }
+
+# dmesg_since NAME: the kernel log from the line kmsg_mark NAME wrote on (the whole log if it is gone)
+dmesg_since() {
+	dmesg | awk -v m="harepl-test: mark $1" 'index($0, m) { n = NR } { l[NR] = $0 }
+		END { for (i = n ? n : 1; i <= NR; i++) print l[i] }'
+}

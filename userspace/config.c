@@ -6,16 +6,16 @@
  * the line. Every problem is reported as "FILE:LINE: problem" and parsing
  * goes on, so one run shows them all.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "config.h"
+#include "names.h"
 #include "util.h"
 
 #define NAME_HINT "expected 1..31 of [A-Za-z0-9_.-], not starting with '.' or '-'"
@@ -32,6 +32,7 @@ struct parser {
 	unsigned int sec_line;
 	unsigned int seen[MAX_KEYS];	/* line each key of the section is on */
 	unsigned int resource_line;
+	bool hash_in_value;	/* a '#' right after a value character */
 };
 
 struct key_def {
@@ -110,66 +111,44 @@ static bool parse_node_id(struct parser *p, const char *val, uint32_t *out)
 	return true;
 }
 
-/* IPv4:port or [IPv6]:port */
-static int parse_addr(const char *val, struct conf_addr *a)
+static void set_addr(struct parser *p, const char *val, struct addr *a,
+		     unsigned int *line)
 {
-	struct sockaddr_in *in4 = (struct sockaddr_in *)&a->ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&a->ss;
-	char host[INET6_ADDRSTRLEN];
-	const char *end, *port;
-	unsigned long long v;
-	bool v6 = val[0] == '[';
-
-	if (v6) {
-		val++;
-		end = strchr(val, ']');
-		if (!end || end[1] != ':')
-			return -EINVAL;
-		port = end + 2;
-	} else {
-		end = strchr(val, ':');
-		if (!end || strchr(end + 1, ':'))
-			return -EINVAL;
-		port = end + 1;
-	}
-	if ((size_t)(end - val) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, val, (size_t)(end - val));
-	host[end - val] = '\0';
-	if (parse_uint(port, 65535, &v) || v == 0)
-		return -EINVAL;
-	memset(a, 0, sizeof(*a));
-	if (v6) {
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)v);
-		a->len = sizeof(*in6);
-		return inet_pton(AF_INET6, host, &in6->sin6_addr) == 1 ? 0 : -EINVAL;
-	}
-	in4->sin_family = AF_INET;
-	in4->sin_port = htons((uint16_t)v);
-	a->len = sizeof(*in4);
-	return inet_pton(AF_INET, host, &in4->sin_addr) == 1 ? 0 : -EINVAL;
-}
-
-static void set_addr(struct parser *p, const char *val, struct conf_addr *a)
-{
-	if (parse_addr(val, a)) {
+	*line = p->line;
+	if (addr_parse(val, a)) {
 		a->len = 0;
 		perr(p, "bad Address '%s': expected IPv4:port or [IPv6]:port", val);
 	}
 }
 
-static bool parse_mode(struct parser *p, const char *val, enum conf_mode *m)
+static void set_mode_of(struct parser *p, const char *val, uint32_t *mode)
 {
-	if (!strcasecmp(val, "sync")) {
-		*m = MODE_SYNC;
-	} else if (!strcasecmp(val, "async")) {
-		*m = MODE_ASYNC;
-	} else {
+	if (!mode_parse(val, mode))
 		perr(p, "bad Mode '%s': expected sync or async", val);
-		return false;
-	}
-	return true;
+}
+
+/* 5000, 5000ms, 5s: milliseconds */
+static int parse_ms(const char *val, unsigned long long *ms)
+{
+	size_t n = strspn(val, "0123456789");
+	unsigned long long v, mul;
+	char num[24];
+	int err;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	if (!val[n] || !strcasecmp(val + n, "ms"))
+		mul = 1;
+	else if (!strcasecmp(val + n, "s"))
+		mul = 1000;
+	else
+		return -EINVAL;
+	memcpy(num, val, n);
+	num[n] = '\0';
+	err = parse_uint(num, ~0ULL / 1000, &v);
+	if (!err)
+		*ms = v * mul;
+	return err;
 }
 
 static void set_name(struct parser *p, const char *val)
@@ -213,19 +192,28 @@ static void set_node_id(struct parser *p, const char *val)
 
 static void set_address(struct parser *p, const char *val)
 {
-	set_addr(p, val, &p->conf->addr);
+	set_addr(p, val, &p->conf->addr, &p->conf->addr_line);
 }
 
 static void set_mode(struct parser *p, const char *val)
 {
-	parse_mode(p, val, &p->conf->mode);
+	set_mode_of(p, val, &p->conf->mode);
 }
 
+/* Taken literally: every byte between the '=' and a comment, trimmed */
 static void set_secret(struct parser *p, const char *val)
 {
-	p->conf->secret = strdup(val);
-	if (!p->conf->secret)
-		perr(p, "out of memory");
+	size_t n = strlen(val);
+
+	if (p->hash_in_value)
+		perr(p, "Secret contains '#', which starts a comment; choose a secret without it");
+	else if (n > HAREPL_SECRET_MAX)
+		perr(p, "Secret is %zu bytes long, at most %d are allowed", n,
+		     HAREPL_SECRET_MAX);
+	else {
+		memcpy(p->conf->secret, val, n);
+		p->conf->secret_len = n;
+	}
 }
 
 static void set_peer_node_id(struct parser *p, const char *val)
@@ -238,14 +226,58 @@ static void set_peer_node_id(struct parser *p, const char *val)
 
 static void set_peer_address(struct parser *p, const char *val)
 {
-	set_addr(p, val, &cur_peer(p)->addr);
+	struct conf_peer *peer = cur_peer(p);
+
+	set_addr(p, val, &peer->addr, &peer->addr_line);
 }
 
 static void set_peer_mode(struct parser *p, const char *val)
 {
 	struct conf_peer *peer = cur_peer(p);
 
-	peer->mode_set = parse_mode(p, val, &peer->mode);
+	peer->mode_line = p->line;
+	set_mode_of(p, val, &peer->mode);
+}
+
+static void set_peer_timeout(struct parser *p, const char *val)
+{
+	unsigned long long ms;
+	int err = parse_ms(val, &ms);
+
+	if (err == -EINVAL)
+		perr(p, "bad Timeout '%s': expected milliseconds, or a number with the suffix ms or s",
+		     val);
+	else if (err || ms < PEER_TIMEOUT_MS_MIN || ms > PEER_TIMEOUT_MS_MAX)
+		perr(p, "Timeout %s out of range %dms..%ds", val, PEER_TIMEOUT_MS_MIN,
+		     PEER_TIMEOUT_MS_MAX / 1000);
+	else
+		cur_peer(p)->timeout_ms = (uint32_t)ms;
+}
+
+static void set_peer_sndbuf(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+	unsigned long long v;
+	int err = parse_size(val, ~0ULL, &v);
+
+	peer->sndbuf_line = p->line;
+	if (err == -EINVAL)
+		perr(p, "bad SendBuffer '%s': expected bytes, or a number with the suffix K or M",
+		     val);
+	else if (err || v < PEER_SNDBUF_MIN || v > PEER_SNDBUF_MAX)
+		perr(p, "SendBuffer %s out of range %uK..%uM", val, PEER_SNDBUF_MIN >> 10,
+		     PEER_SNDBUF_MAX >> 20);
+	else
+		peer->sndbuf = (uint32_t)v;
+}
+
+static void set_peer_congestion(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+
+	peer->congestion_line = p->line;
+	if (!congestion_parse(val, &peer->on_congestion))
+		perr(p, "bad OnCongestion '%s': expected block or ahead", val);
 }
 
 static const struct key_def resource_keys[] = {
@@ -263,6 +295,9 @@ static const struct key_def peer_keys[] = {
 	{ "NodeId",	true,	set_peer_node_id },
 	{ "Address",	true,	set_peer_address },
 	{ "Mode",	false,	set_peer_mode },
+	{ "Timeout",	false,	set_peer_timeout },
+	{ "SendBuffer",	false,	set_peer_sndbuf },
+	{ "OnCongestion", false, set_peer_congestion },
 };
 
 static const struct section_def {
@@ -309,8 +344,8 @@ static enum section begin_peer(struct parser *p)
 	struct conf *c = p->conf;
 	struct conf_peer *peers;
 
-	if (c->npeers == HAREPL_MD_MAX_PEERS) {
-		perr(p, "too many [Peer] sections (at most %d)", HAREPL_MD_MAX_PEERS);
+	if (c->npeers == HAREPL_MAX_PEERS) {
+		perr(p, "too many [Peer] sections (at most %d)", HAREPL_MAX_PEERS);
 		return SEC_UNKNOWN;
 	}
 	peers = realloc(c->peers, (c->npeers + 1) * sizeof(*peers));
@@ -319,8 +354,13 @@ static enum section begin_peer(struct parser *p)
 		return SEC_UNKNOWN;
 	}
 	c->peers = peers;
-	memset(&peers[c->npeers], 0, sizeof(*peers));
-	peers[c->npeers++].line = p->line;
+	peers[c->npeers] = (struct conf_peer){
+		.line = p->line,
+		.timeout_ms = PEER_TIMEOUT_MS_DEF,
+		.sndbuf = PEER_SNDBUF_DEF,
+		.on_congestion = HAREPL_CONGESTION_BLOCK,
+	};
+	c->npeers++;
 	return SEC_PEER;
 }
 
@@ -401,9 +441,12 @@ static void parse_key(struct parser *p, const char *key, const char *val)
 
 static void parse_line(struct parser *p, char *s)
 {
+	size_t hash = strcspn(s, "#");
 	char *eq;
 
-	s[strcspn(s, "#")] = '\0';
+	p->hash_in_value = s[hash] && hash > 0 && !isspace((unsigned char)s[hash - 1]) &&
+			   s[hash - 1] != '=';
+	s[hash] = '\0';
 	s = trim(s);
 	if (!*s)
 		return;
@@ -420,34 +463,60 @@ static void parse_line(struct parser *p, char *s)
 	parse_key(p, trim(s), trim(eq + 1));
 }
 
+static const char *family_name(const struct addr *a)
+{
+	return a->sa.sa_family == AF_INET6 ? "IPv6" : "IPv4";
+}
+
+/* A [Peer] against the [Resource] and the peers before it */
+static void check_peer(struct parser *p, unsigned int i)
+{
+	struct conf *c = p->conf;
+	struct conf_peer *peer = &c->peers[i];
+	unsigned int j;
+
+	if (!peer->mode_line)
+		peer->mode = c->mode;
+	if (peer->mode == HAREPL_MODE_SYNC && (peer->sndbuf_line || peer->congestion_line)) {
+		p->line = peer->sndbuf_line ? peer->sndbuf_line : peer->congestion_line;
+		perr(p, "%s is for async peers only, and this peer's Mode is sync%s",
+		     peer->sndbuf_line ? "SendBuffer" : "OnCongestion",
+		     peer->mode_line ? "" : " (the [Resource]'s)");
+	}
+	if (c->addr.len && peer->addr.len && c->addr.sa.sa_family != peer->addr.sa.sa_family) {
+		p->line = peer->addr_line;
+		perr(p, "peer Address is %s, but the local Address (line %u) is %s",
+		     family_name(&peer->addr), c->addr_line, family_name(&c->addr));
+	}
+	if (!peer->node_id_line)
+		return;
+	p->line = peer->node_id_line;
+	if (c->node_id_line && peer->node_id == c->node_id)
+		perr(p, "peer NodeId %u is the resource's own NodeId (line %u)",
+		     peer->node_id, c->node_id_line);
+	for (j = 0; j < i; j++) {
+		if (c->peers[j].node_id_line && c->peers[j].node_id == peer->node_id)
+			perr(p, "duplicate peer NodeId %u (also on line %u)",
+			     peer->node_id, c->peers[j].node_id_line);
+	}
+}
+
 /* Checks that need the whole file */
 static void check_conf(struct parser *p)
 {
 	struct conf *c = p->conf;
-	unsigned int i, j;
+	unsigned int i;
 
 	if (c->meta_disk && c->disk && !strcmp(c->meta_disk, c->disk)) {
 		p->line = c->meta_line;
 		perr(p, "MetaDisk is the same as Disk; use '" HAREPL_META_INTERNAL "'");
 	}
-	for (i = 0; i < c->npeers; i++) {
-		struct conf_peer *peer = &c->peers[i];
-
-		if (!peer->mode_set)
-			peer->mode = c->mode;
-		if (!peer->node_id_line)
-			continue;
-		p->line = peer->node_id_line;
-		if (c->node_id_line && peer->node_id == c->node_id)
-			perr(p, "peer NodeId %u is the resource's own NodeId (line %u)",
-			     peer->node_id, c->node_id_line);
-		for (j = 0; j < i; j++) {
-			if (c->peers[j].node_id_line &&
-			    c->peers[j].node_id == peer->node_id)
-				perr(p, "duplicate peer NodeId %u (also on line %u)",
-				     peer->node_id, c->peers[j].node_id_line);
-		}
+	if (c->npeers && p->resource_line && !c->addr_line) {
+		p->line = p->resource_line;
+		perr(p, "missing key 'Address' in [Resource]: the local address is required with [Peer] sections");
 	}
+	for (i = 0; i < c->npeers; i++)
+		check_peer(p, i);
 }
 
 static unsigned int parse_file(struct conf *c, FILE *f)
@@ -465,6 +534,8 @@ static unsigned int parse_file(struct conf *c, FILE *f)
 		fprintf(stderr, PROG_NAME ": %s: read error\n", c->path);
 		p.errors++;
 	}
+	if (buf)
+		explicit_bzero(buf, size);	/* it held the Secret */
 	free(buf);
 	end_section(&p);
 	if (!p.resource_line) {
@@ -507,6 +578,15 @@ static int resolve_name(struct conf *c, const char *res)
 	return RC_OK;
 }
 
+/* As wg-quick does: a Secret others can read is no secret */
+static void check_secret_mode(const struct conf *c, FILE *f)
+{
+	struct stat st;
+
+	if (c->secret_len && !fstat(fileno(f), &st) && (st.st_mode & S_IRWXO))
+		pr_warn(c->name, "%s holds a Secret and is accessible to all users", c->path);
+}
+
 int conf_load(const char *res, const char *path, struct conf **out)
 {
 	struct conf *c = calloc(1, sizeof(*c));
@@ -530,6 +610,8 @@ int conf_load(const char *res, const char *path, struct conf **out)
 	}
 	if (parse_file(c, f) == 0)
 		rc = resolve_name(c, res);
+	if (rc == RC_OK)
+		check_secret_mode(c, f);
 	fclose(f);
 	if (rc == RC_OK) {
 		*out = c;
@@ -544,10 +626,7 @@ void conf_free(struct conf *c)
 {
 	if (!c)
 		return;
-	if (c->secret) {
-		explicit_bzero(c->secret, strlen(c->secret));
-		free(c->secret);
-	}
+	explicit_bzero(c->secret, sizeof(c->secret));
 	free(c->peers);
 	free(c->meta_disk);
 	free(c->disk);

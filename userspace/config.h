@@ -3,27 +3,34 @@
 #define HAREPLCTL_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 #include <linux/dm-ioctl.h>
 #include <linux/harepl.h>
 
+#include "addr.h"
+
 #define CONF_DIR "/etc/harepl"
 
-enum conf_mode { MODE_SYNC, MODE_ASYNC };
-
-struct conf_addr {
-	struct sockaddr_storage ss;
-	socklen_t len;		/* 0: not set */
-};
+/* [Peer] limits and defaults, as HAREPL_CMD_CONNECT documents them */
+#define PEER_TIMEOUT_MS_MIN	100
+#define PEER_TIMEOUT_MS_MAX	600000
+#define PEER_TIMEOUT_MS_DEF	5000
+#define PEER_SNDBUF_MIN		(64U << 10)
+#define PEER_SNDBUF_MAX		(256U << 20)
+#define PEER_SNDBUF_DEF		(4U << 20)
 
 struct conf_peer {
 	uint32_t node_id;
-	struct conf_addr addr;
-	enum conf_mode mode;
-	bool mode_set;
-	unsigned int line;	/* of its [Peer] */
-	unsigned int node_id_line;
+	struct addr addr;
+	uint32_t mode;			/* enum harepl_mode */
+	uint32_t timeout_ms;
+	uint32_t sndbuf;		/* bytes */
+	uint32_t on_congestion;		/* enum harepl_congestion */
+	unsigned int line;		/* of its [Peer] */
+	/* where each key was set, 0 when not */
+	unsigned int node_id_line, addr_line, mode_line, sndbuf_line,
+		     congestion_line;
 };
 
 struct conf {
@@ -33,13 +40,14 @@ struct conf {
 	char *disk;
 	char *meta_disk;		/* NULL: internal metadata */
 	uint32_t node_id;
-	struct conf_addr addr;
-	enum conf_mode mode;
-	char *secret;
+	struct addr addr;		/* local address; len 0: none */
+	uint32_t mode;			/* enum harepl_mode, the peers' default */
+	uint8_t secret[HAREPL_SECRET_MAX];
+	size_t secret_len;		/* 0: none */
 	struct conf_peer *peers;
 	unsigned int npeers;
 	/* where each key was set, 0 when not */
-	unsigned int name_line, disk_line, meta_line, node_id_line;
+	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line;
 };
 
 /*

@@ -8,7 +8,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -45,23 +44,10 @@ struct create_devs {
 /* 4096, 4K, 64k, 1M: a power of two from 4 KiB to 1 MiB, in sectors */
 static int parse_chunk(const char *s, uint32_t *sectors)
 {
-	unsigned long long v, mul = 1;
-	char num[24];
-	size_t n = strspn(s, "0123456789");
+	unsigned long long v;
 
-	if (n == 0 || n >= sizeof(num))
+	if (parse_size(s, (1ULL << 32) - 1, &v))
 		return -EINVAL;
-	if (!strcasecmp(s + n, "k") || !strcasecmp(s + n, "kib"))
-		mul = 1024;
-	else if (!strcasecmp(s + n, "m") || !strcasecmp(s + n, "mib"))
-		mul = 1024 * 1024;
-	else if (s[n])
-		return -EINVAL;
-	memcpy(num, s, n);
-	num[n] = '\0';
-	if (parse_uint(num, (1ULL << 32) - 1, &v))
-		return -EINVAL;
-	v *= mul;
 	if (v % 512 || v / 512 < HAREPL_MD_CHUNK_MIN_SECTORS ||
 	    v / 512 > HAREPL_MD_CHUNK_MAX_SECTORS || (v & (v - 1)))
 		return -EINVAL;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * down: remove the dm device of a resource. Resource names are per network
- * namespace and dm names are global, so the kernel says which dm device
- * is this namespace's resource.
+ * down: disconnect a resource and remove its dm device. Resource names are
+ * per network namespace and dm names are global, so the kernel says which
+ * dm device is this namespace's resource.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
 #include "dm.h"
 #include "genl.h"
 #include "resource.h"
@@ -19,7 +20,8 @@
 static const char usage[] =
 	"Usage: " PROG_NAME " down RES\n"
 	"\n"
-	"Removes the device-mapper device of resource RES of this network namespace.\n"
+	"Disconnects resource RES of this network namespace and removes its\n"
+	"device-mapper device.\n"
 	"\n"
 	"  -c, --config FILE   take RES from this configuration file's Name\n"
 	"  -h, --help          show this help\n";
@@ -45,6 +47,21 @@ static int find_device(const char *name, char dev[DM_NAME_LEN])
 	free(l.v);
 	genl_close(&g);
 	return rc;
+}
+
+/*
+ * Errors are ignored: a resource that is not connected, or a kernel module
+ * without replication, is no reason to keep the device.
+ */
+static void disconnect(const char *name)
+{
+	struct genl_reply r;
+	struct genl g;
+
+	if (genl_open(&g, name) == RC_OK) {
+		conn_disconnect(&g, name, &r);
+		genl_close(&g);
+	}
 }
 
 static int remove_failed(const char *name, const char *dev, int err)
@@ -85,6 +102,12 @@ static int down(const char *name)
 		       dev, type);
 		return RC_FAIL;
 	}
+	/*
+	 * A device in use would stay up, unreplicated: leave it connected
+	 * (removing the device tears the connections down anyway)
+	 */
+	if (info.open_count == 0)
+		disconnect(name);
 	err = hdm_remove(dev);
 	if (err)
 		return remove_failed(name, dev, err);

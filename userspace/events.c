@@ -81,8 +81,9 @@ static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct ev_state *st = arg;
 	struct nlattr *tb[HAREPL_A_MAX + 1];
-	struct res_info ri;
 	const char *missing;
+	char why[WHY_BUF];
+	struct res_info ri;
 	uint8_t cmd;
 	uint64_t seq;
 
@@ -93,9 +94,13 @@ static int on_event(struct nl_msg *msg, void *arg)
 	if (cmd != HAREPL_CMD_EVENT)
 		return NL_SKIP;
 	missing = !tb[HAREPL_A_EVENT] ? "event" : !tb[HAREPL_A_EVENT_SEQ] ? "seq" :
-		  !tb[HAREPL_A_EVENT_TIME] ? "time" : res_parse(tb, &ri);
+		  !tb[HAREPL_A_EVENT_TIME] ? "time" : NULL;
 	if (missing) {
 		pr_warn("events", "ignoring an event without attribute '%s'", missing);
+		return NL_SKIP;
+	}
+	if (res_parse(tb, &ri, why)) {
+		pr_warn("events", "ignoring an event: %s", why);
 		return NL_SKIP;
 	}
 	seq = nla_get_u64(tb[HAREPL_A_EVENT_SEQ]);

@@ -18,10 +18,12 @@ static const struct {
 } subcommands[] = {
 	{ "create-md",	create_md_main,	"Writes new metadata to a resource's disk" },
 	{ "dump-md",	dump_md_main,	"Prints the metadata of a resource's disk" },
-	{ "up",		up_main,	"Creates the device-mapper device of a resource" },
-	{ "down",	down_main,	"Removes the device-mapper device of a resource" },
+	{ "up",		up_main,	"Creates the device-mapper device of a resource, connects it" },
+	{ "down",	down_main,	"Disconnects a resource, removes its device-mapper device" },
 	{ "primary",	primary_main,	"Makes this node the primary of a resource" },
 	{ "secondary",	secondary_main,	"Makes this node a secondary of a resource" },
+	{ "connect",	connect_main,	"Starts replicating a resource to its peers" },
+	{ "disconnect",	disconnect_main, "Stops replicating a resource" },
 	{ "status",	status_main,	"Shows resources and their states" },
 	{ "events",	events_main,	"Prints state changes as they happen" },
 };

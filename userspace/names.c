@@ -2,6 +2,7 @@
 /*
  * Every state, event and flag name hareplctl prints, in one place.
  */
+#include <strings.h>
 #include <linux/harepl.h>
 
 #include "names.h"
@@ -10,6 +11,8 @@
 static const char *const roles[] = HAREPL_ROLE_NAMES;
 static const char *const disks[] = HAREPL_DISK_NAMES;
 static const char *const conns[] = HAREPL_CONN_NAMES;
+static const char *const modes[] = HAREPL_MODE_NAMES;
+static const char *const congestions[] = HAREPL_CONGESTION_NAMES;
 
 static const char *const events[] = {
 	[HAREPL_EVENT_UNSPEC]		= "unknown",
@@ -34,6 +37,8 @@ static const struct {
 _Static_assert(ARRAY_SIZE(roles) == __HAREPL_ROLE_MAX, "role names");
 _Static_assert(ARRAY_SIZE(disks) == __HAREPL_DISK_MAX, "disk state names");
 _Static_assert(ARRAY_SIZE(conns) == __HAREPL_CONN_MAX, "connection state names");
+_Static_assert(ARRAY_SIZE(modes) == __HAREPL_MODE_MAX, "mode names");
+_Static_assert(ARRAY_SIZE(congestions) == __HAREPL_CONGESTION_MAX, "congestion names");
 _Static_assert(ARRAY_SIZE(events) == __HAREPL_EVENT_MAX, "event names");
 _Static_assert(1U << ARRAY_SIZE(md_flags) == __HAREPL_MDF_ALL + 1, "md flag names");
 
@@ -60,6 +65,39 @@ const char *conn_name(uint32_t conn)
 const char *event_name(uint32_t event)
 {
 	return lookup(events, ARRAY_SIZE(events), event);
+}
+
+const char *mode_name(uint32_t mode)
+{
+	return lookup(modes, ARRAY_SIZE(modes), mode);
+}
+
+const char *congestion_name(uint32_t congestion)
+{
+	return lookup(congestions, ARRAY_SIZE(congestions), congestion);
+}
+
+static bool parse(const char *const *names, size_t n, const char *s, uint32_t *v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (names[i] && !strcasecmp(s, names[i])) {
+			*v = (uint32_t)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool mode_parse(const char *s, uint32_t *mode)
+{
+	return parse(modes, ARRAY_SIZE(modes), s, mode);
+}
+
+bool congestion_parse(const char *s, uint32_t *congestion)
+{
+	return parse(congestions, ARRAY_SIZE(congestions), s, congestion);
 }
 
 void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote)

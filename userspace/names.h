@@ -2,6 +2,7 @@
 #ifndef HAREPLCTL_NAMES_H
 #define HAREPLCTL_NAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -10,6 +11,12 @@ const char *role_name(uint32_t role);
 const char *disk_name(uint32_t disk);
 const char *conn_name(uint32_t conn);
 const char *event_name(uint32_t event);
+const char *mode_name(uint32_t mode);
+const char *congestion_name(uint32_t congestion);
+
+/* The value of a mode or congestion name, in any case; false if none */
+bool mode_parse(const char *s, uint32_t *mode);
+bool congestion_parse(const char *s, uint32_t *congestion);
 
 /* struct harepl_md_sb.flags: "internal,consistent" or "none" */
 void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote);

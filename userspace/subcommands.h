@@ -12,6 +12,8 @@ int up_main(int argc, char *argv[], const char *config);
 int down_main(int argc, char *argv[], const char *config);
 int primary_main(int argc, char *argv[], const char *config);
 int secondary_main(int argc, char *argv[], const char *config);
+int connect_main(int argc, char *argv[], const char *config);
+int disconnect_main(int argc, char *argv[], const char *config);
 int status_main(int argc, char *argv[], const char *config);
 int events_main(int argc, char *argv[], const char *config);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * up: check the superblock against the configuration and create the dm
- * device "0 <data_sectors> harepl <Disk> <MetaDisk|internal> <Name>".
+ * up: check the superblock against the configuration, create the dm
+ * device "0 <data_sectors> harepl <Disk> <MetaDisk|internal> <Name>" and,
+ * when the configuration has peers, connect.
  */
 #include <endian.h>
 #include <getopt.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn.h"
 #include "dm.h"
 #include "md.h"
 #include "mddev.h"
@@ -18,7 +20,8 @@
 static const char usage[] =
 	"Usage: " PROG_NAME " up RES\n"
 	"\n"
-	"Creates the device-mapper device of resource RES.\n"
+	"Creates the device-mapper device of resource RES and, when its configuration\n"
+	"has [Peer] sections, connects to them.\n"
 	"\n"
 	"  -c, --config FILE   configuration file (default " CONF_DIR "/RES.conf)\n"
 	"  -h, --help          show this help\n";
@@ -92,6 +95,25 @@ static int create(const struct conf *c, uint64_t sectors)
 	return RC_OK;
 }
 
+/* The device stays up when this fails */
+static int connect_peers(const struct conf *c)
+{
+	struct genl_reply r;
+	struct genl g;
+	int rc;
+
+	if (genl_open(&g, c->name) == RC_OK) {
+		rc = conn_connect(&g, c, &r) ? genl_fail(c->name, "connect", &r) : RC_OK;
+		genl_close(&g);
+		if (rc == RC_OK) {
+			conn_print_connecting(c);
+			return RC_OK;
+		}
+	}
+	pr_err(c->name, "the device is up, but not connected");
+	return RC_FAIL;
+}
+
 static int up(const struct conf *c)
 {
 	struct harepl_md_sb *sb = md_sb_alloc();
@@ -118,6 +140,8 @@ static int up(const struct conf *c)
 		rc = RC_FAIL;
 	} else {
 		rc = create(c, le64toh(sb->data_sectors));
+		if (!rc && c->npeers)
+			rc = connect_peers(c);
 	}
 out:
 	free(sb);

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "util.h"
@@ -85,6 +86,30 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	return 0;
 }
 
+int parse_size(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	size_t n = strspn(s, "0123456789");
+	char num[24];
+	int err;
+
+	if (n == 0 || n >= sizeof(num))
+		return -EINVAL;
+	if (!strcasecmp(s + n, "k") || !strcasecmp(s + n, "kib"))
+		mul = 1ULL << 10;
+	else if (!strcasecmp(s + n, "m") || !strcasecmp(s + n, "mib"))
+		mul = 1ULL << 20;
+	else if (s[n])
+		return -EINVAL;
+	memcpy(num, s, n);
+	num[n] = '\0';
+	err = parse_uint(num, max / mul, &v);
+	if (err)
+		return err;
+	*out = v * mul;
+	return 0;
+}
+
 const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors)
 {
 	const char *unit = "MiB";
@@ -101,6 +126,23 @@ const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors)
 		snprintf(buf, SIZE_BUF, "%llu %s (%llu sectors)",
 			 (unsigned long long)(sectors / div), unit,
 			 (unsigned long long)sectors);
+	return buf;
+}
+
+const char *fmt_bytes(char buf[SIZE_BUF], uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	size_t i = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, SIZE_BUF, "%llu B", (unsigned long long)bytes);
+		return buf;
+	}
+	/* 1023.95 KiB would print as "1024.0 KiB" */
+	for (v /= 1024; v >= 1023.95 && i + 1 < ARRAY_SIZE(units); i++)
+		v /= 1024;
+	snprintf(buf, SIZE_BUF, "%.1f %s", v, units[i]);
 	return buf;
 }
 

@@ -29,10 +29,14 @@ int rc_from_errno(int err);
 
 bool valid_res_name(const char *s);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+/* parse_uint() with an optional suffix K or M (KiB, MiB; any case) */
+int parse_size(const char *s, unsigned long long max, unsigned long long *out);
 
 /* "63 MiB (129024 sectors)" */
 #define SIZE_BUF 64
 const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors);
+/* "0 B", "1023 B", "4.1 KiB", "12.0 MiB" */
+const char *fmt_bytes(char buf[SIZE_BUF], uint64_t bytes);
 #define UUID_BUF 37
 const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *uuid);
 #define TIME_BUF 40

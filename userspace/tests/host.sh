@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..48"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -121,12 +121,82 @@ conf c7 "[Resource]" "Disk = $T/disk" "NodeId = 0" "[Peer]" "NodeId = 0" "Addres
 expect 3 "c7.conf:5: peer NodeId 0 is the resource's own" "config: peer NodeId" -- \
 	"$HCTL" -c "$T/c7.conf" up
 
+# Replication keys: every key, and each error once
+conf k1 "[Resource]" "Name = r0" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"Secret = a secret, with spaces!  # comment" "Mode = async" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "Mode = sync" "Timeout = 100ms" \
+	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Timeout = 600s" "SendBuffer = 256M" \
+	"OnCongestion = ahead" \
+	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:1" "Timeout = 5000" "SendBuffer = 65536" \
+	"onCongestion = Block"
+chmod 600 "$T/k1.conf"
+"$HCTL" -c "$T/k1.conf" dump-md >/dev/null 2>"$T/err" && [ ! -s "$T/err" ]
+ok $? "config: every replication key"
+conf k2 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "Timeout = 99ms" "Timeout = 1"
+expect 3 "k2.conf:8: Timeout 99ms out of range 100ms..600s" "config: Timeout out of range" -- \
+	"$HCTL" -c "$T/k2.conf" connect
+expect 3 "k2.conf:9: duplicate key 'Timeout'" "config: duplicate Timeout" -- \
+	"$HCTL" -c "$T/k2.conf" connect
+conf k3 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "Timeout = 5 s"
+expect 3 "k3.conf:8: bad Timeout '5 s'" "config: bad Timeout" -- "$HCTL" -c "$T/k3.conf" connect
+conf k4 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" "Mode = async" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 257M" \
+	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "SendBuffer = 4G" \
+	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:7789" "SendBuffer = 63K"
+expect 3 "k4.conf:9: SendBuffer 257M out of range 64K..256M" "config: SendBuffer too big" -- \
+	"$HCTL" -c "$T/k4.conf" connect
+expect 3 "k4.conf:13: bad SendBuffer '4G'" "config: bad SendBuffer" -- "$HCTL" -c "$T/k4.conf" connect
+expect 3 "k4.conf:17: SendBuffer 63K out of range" "config: SendBuffer too small" -- \
+	"$HCTL" -c "$T/k4.conf" connect
+conf k5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 8M" \
+	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Mode = sync" "OnCongestion = ahead"
+expect 3 "k5.conf:8: SendBuffer is for async peers only, and this peer's Mode is sync \(the \[Resource\]'s\)" \
+	"config: SendBuffer on a sync peer" -- "$HCTL" -c "$T/k5.conf" connect
+expect 3 "k5.conf:13: OnCongestion is for async peers only" "config: OnCongestion on a sync peer" -- \
+	"$HCTL" -c "$T/k5.conf" connect
+conf k6 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "Mode = async" "OnCongestion = later"
+expect 3 "k6.conf:9: bad OnCongestion 'later': expected block or ahead" "config: bad OnCongestion" -- \
+	"$HCTL" -c "$T/k6.conf" connect
+conf k7 "[Resource]" "Disk = $T/disk" "NodeId = 0" \
+	"Secret = $(printf 'x%.0s' $(seq 65))"
+expect 3 "k7.conf:4: Secret is 65 bytes long, at most 64" "config: Secret too long" -- \
+	"$HCTL" -c "$T/k7.conf" dump-md
+conf k8 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Secret = abc#def"
+expect 3 "k8.conf:4: Secret contains '#'" "config: '#' in a Secret" -- "$HCTL" -c "$T/k8.conf" dump-md
+peers=()
+for i in 0 1 2 3 4 5 6 7 8; do
+	peers+=("[Peer]" "NodeId = $i" "Address = 192.0.2.$((i + 10)):7789")
+done
+conf k9 "[Resource]" "Disk = $T/disk" "NodeId = 8" "Address = 192.0.2.1:7789" "${peers[@]}"
+expect 3 "k9.conf:29: too many \[Peer\] sections \(at most 8\)" "config: too many peers" -- \
+	"$HCTL" -c "$T/k9.conf" connect
+conf k10 "[Resource]" "Disk = $T/disk" "NodeId = 0" "[Peer]" "NodeId = 1" \
+	"Address = 192.0.2.2:7789"
+expect 3 "k10.conf:1: missing key 'Address' in \[Resource\]" "config: Address needed with peers" -- \
+	"$HCTL" -c "$T/k10.conf" up
+conf k11 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = [2001:db8::1]:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789"
+expect 3 "k11.conf:7: peer Address is IPv4, but the local Address \(line 4\) is IPv6" \
+	"config: address families differ" -- "$HCTL" -c "$T/k11.conf" connect
+conf k12 "[Resource]" "Name = r0" "Disk = $T/disk" "NodeId = 0" "Secret = abc"
+chmod 644 "$T/k12.conf"
+expect 0 "warning: .*k12.conf holds a Secret and is accessible to all users" \
+	"config: readable Secret warned about" -- "$HCTL" -c "$T/k12.conf" dump-md
+conf k13 "[Resource]" "Disk = $T/disk" "NodeId = 0"
+expect 3 "k13.conf has no \[Peer\] section: nothing to connect to" "connect without peers" -- \
+	"$HCTL" -c "$T/k13.conf" connect k13
+expect 2 "bad resource name '-x'" "disconnect: bad name" -- "$HCTL" disconnect -- -x
+
 all=0
-for cmd in create-md dump-md up down primary secondary status events; do
+for cmd in create-md dump-md up down primary secondary connect disconnect status events; do
 	"$HCTL" "$cmd" --help | grep -q "^Usage: hareplctl $cmd" || all=1
 done
 ok $all "--help on every command"
-"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 8 ]
+"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 10 ]
 ok $? "--help lists the commands"
 expect 2 "unknown command 'frob'" "unknown command" -- "$HCTL" frob
 expect 2 "unknown option '--frob'" "unknown option" -- "$HCTL" status --frob
@@ -134,12 +204,15 @@ expect 2 "unknown option '--frob'" "unknown option" -- "$HCTL" status --frob
 if "$HCTL" status >/dev/null 2>&1 || [ $? -ne 6 ]; then
 	echo "ok $((n + 1)) status without the module # SKIP harepl is loaded"
 	echo "ok $((n + 2)) events without the module # SKIP harepl is loaded"
-	n=$((n + 2))
+	echo "ok $((n + 3)) connect without the module # SKIP harepl is loaded"
+	n=$((n + 3))
 else
 	expect 6 "^hareplctl: harepl kernel module not loaded \(genetlink family 'harepl' not found\)" \
 		"status without the module" -- "$HCTL" status
 	expect 6 "harepl kernel module not loaded" "events without the module" -- \
 		"$HCTL" events --count 1
+	expect 6 "harepl kernel module not loaded" "connect without the module" -- \
+		"$HCTL" -c "$T/k1.conf" connect
 fi
 
 echo "# $((n - failed)) passed, $failed failed"

@@ -4,13 +4,17 @@
  * replies: the socket's send and receive are replaced, so no kernel module
  * is needed. KTAP output.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/netlink.h>
 #include <netlink/genl/genl.h>
 
+#include "../config.h"
+#include "../conn.h"
 #include "../genl.h"
 #include "../resource.h"
 #include "../util.h"
@@ -159,6 +163,112 @@ static void reply_long_name(void)
 	push_error(0, NULL, 1);
 }
 
+static void reply_ack(void)
+{
+	push_error(0, NULL, 1);
+}
+
+static void reply_ebusy(void)
+{
+	push_error(-EBUSY, NULL, 1);
+}
+
+static void reply_ebusy_extack(void)
+{
+	push_error(-EBUSY, "resource r0 is connected", 1);
+}
+
+static void put_sin(struct nl_msg *m, int type, const char *ip, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, ip, &sin.sin_addr);
+	nla_put(m, type, sizeof(sin), &sin);
+}
+
+static void put_sin6(struct nl_msg *m, int type, const char *ip, uint16_t port,
+		     sa_family_t family)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = family, .sin6_port = htons(port) };
+
+	inet_pton(AF_INET6, ip, &sin6.sin6_addr);
+	nla_put(m, type, sizeof(sin6), &sin6);
+}
+
+enum peer_variant { PEER_OK, PEER_NO_OOS, PEER_BAD_FAMILY, PEER_SHORT_ADDR };
+
+/* Peer 1 over IPv4, connected; peer 2 over IPv6, connecting, async */
+static void put_peers(struct nl_msg *m, enum peer_variant v)
+{
+	struct nlattr *peers = nla_nest_start(m, HAREPL_A_RES_PEERS | NLA_F_NESTED);
+	struct nlattr *p = nla_nest_start(m, NLA_F_NESTED);
+
+	nla_put_u32(m, HAREPL_PEER_A_NODE_ID, 1);
+	if (v == PEER_SHORT_ADDR)
+		nla_put_u64(m, HAREPL_PEER_A_ADDR, 0);
+	else
+		put_sin(m, HAREPL_PEER_A_ADDR, "192.0.2.2", 7789);
+	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_SYNC);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTED);
+	nla_put_u32(m, HAREPL_PEER_A_ROLE, HAREPL_ROLE_SECONDARY);
+	nla_put_u32(m, HAREPL_PEER_A_DISK_STATE, HAREPL_DISK_UPTODATE);
+	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 3);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 12ULL << 20);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 4198);
+	if (v != PEER_NO_OOS)
+		nla_put_u64(m, HAREPL_PEER_A_OOS_BYTES, 0);
+	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 5000);
+	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 4U << 20);
+	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_BLOCK);
+	nla_nest_end(m, p);
+
+	p = nla_nest_start(m, NLA_F_NESTED);
+	nla_put_u32(m, HAREPL_PEER_A_NODE_ID, 2);
+	put_sin6(m, HAREPL_PEER_A_ADDR, "2001:db8::3", 7790,
+		 v == PEER_BAD_FAMILY ? AF_INET : AF_INET6);
+	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_ASYNC);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTING);
+	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 1023);
+	nla_put_u64(m, HAREPL_PEER_A_OOS_BYTES, 5ULL << 30);
+	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 100);
+	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 256U << 20);
+	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_AHEAD);
+	nla_nest_end(m, p);
+	nla_nest_end(m, peers);
+}
+
+static void reply_peers_variant(enum peer_variant v)
+{
+	struct nl_msg *m = resource_msg("r0", 0, 0);
+
+	put_sin(m, HAREPL_A_RES_LOCAL_ADDR, "192.0.2.1", 7789);
+	put_peers(m, v);
+	push(m);
+	push_error(0, NULL, 1);
+}
+
+static void reply_peers(void)
+{
+	reply_peers_variant(PEER_OK);
+}
+
+static void reply_peer_no_oos(void)
+{
+	reply_peers_variant(PEER_NO_OOS);
+}
+
+static void reply_peer_bad_family(void)
+{
+	reply_peers_variant(PEER_BAD_FAMILY);
+}
+
+static void reply_peer_short_addr(void)
+{
+	reply_peers_variant(PEER_SHORT_ADDR);
+}
+
 /* Prints what status shows, as diagnostics, and checks a few fields */
 static void check_print(const struct res_info *ri)
 {
@@ -173,7 +283,9 @@ static void check_print(const struct res_info *ri)
 	printf("# %s\n", buf);
 	ok(strstr(buf, "\"device\":\"dm-r0\"") &&
 	   strstr(buf, "\"role\":\"Primary\",\"disk\":\"UpToDate\",\"connection\":\"StandAlone\"") &&
-	   strstr(buf, "\"uuid\":\"12340000-0000-0000-0000-0000000000ff\""), "status --json fields");
+	   strstr(buf, "\"uuid\":\"12340000-0000-0000-0000-0000000000ff\"") &&
+	   strstr(buf, ",\"peers\":[]}") && !strstr(buf, "local_address"),
+	   "status --json fields, no peers");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	res_print(f, ri);
@@ -183,6 +295,231 @@ static void check_print(const struct res_info *ri)
 	for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
 		printf("# %s\n", line);
 	free(buf);
+}
+
+static char *print_to_string(const struct res_info *ri, bool json)
+{
+	char *buf;
+	size_t len;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (json) {
+		fputc('{', f);
+		res_print_json(f, ri);
+		fputc('}', f);
+	} else {
+		res_print(f, ri);
+	}
+	fclose(f);
+	return buf;
+}
+
+static void diag(const char *buf)
+{
+	char *copy = strdup(buf), *line;
+
+	for (line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+		printf("# %s\n", line);
+	free(copy);
+}
+
+/* HAREPL_A_RES_LOCAL_ADDR and HAREPL_A_RES_PEERS in status */
+static void test_status_peers(struct genl *g, struct res_list *l)
+{
+	const struct peer_info *p;
+	struct genl_reply r;
+	char *buf;
+	int err;
+
+	err = get(g, "r0", reply_peers, l, &r);
+	ok(!err && l->n == 1 && l->v[0].npeers == 2 && l->v[0].local_addr.len ==
+	   sizeof(struct sockaddr_in), "peers: reply parsed");
+	if (err || l->n != 1 || l->v[0].npeers != 2) {
+		for (err = 0; err < 6; err++)
+			ok(0, "peers: reply not parsed");
+		return;
+	}
+	p = l->v[0].peers;
+	ok(p[0].node_id == 1 && p[0].has_role && p[0].role == HAREPL_ROLE_SECONDARY &&
+	   p[0].has_disk && p[0].inflight == 3 && p[0].bytes_sent == 12ULL << 20 &&
+	   p[1].node_id == 2 && !p[1].has_role && !p[1].has_disk &&
+	   p[1].mode == HAREPL_MODE_ASYNC && p[1].oos_bytes == 5ULL << 30 &&
+	   p[1].sndbuf == 256U << 20 && p[1].on_congestion == HAREPL_CONGESTION_AHEAD &&
+	   p[1].addr.sa.sa_family == AF_INET6, "peers: attributes");
+
+	buf = print_to_string(&l->v[0], false);
+	diag(buf);
+	ok(strstr(buf, "\n  address: 192.0.2.1:7789\n") &&
+	   strstr(buf, "\n  peer 1 192.0.2.2:7789: Connected, sync, role Secondary, disk UpToDate, "
+		  "in flight 3, sent 12.0 MiB, received 4.1 KiB, out of sync 0 B\n") &&
+	   strstr(buf, "\n  peer 2 [2001:db8::3]:7790: Connecting, async, in flight 0, "
+		  "sent 0 B, received 1023 B, out of sync 5.0 GiB\n"), "peers: status lines");
+	free(buf);
+
+	buf = print_to_string(&l->v[0], true);
+	diag(buf);
+	ok(strstr(buf, ",\"local_address\":\"192.0.2.1:7789\",\"peers\":[{\"node_id\":1,"
+		  "\"address\":\"192.0.2.2:7789\",\"mode\":\"sync\",\"connection\":\"Connected\","
+		  "\"role\":\"Secondary\",\"disk\":\"UpToDate\",\"inflight\":3,"
+		  "\"bytes_sent\":12582912,\"bytes_received\":4198,\"oos_bytes\":0,"
+		  "\"timeout_ms\":5000,\"send_buffer\":4194304,\"on_congestion\":\"block\"},"
+		  "{\"node_id\":2,\"address\":\"[2001:db8::3]:7790\",\"mode\":\"async\","
+		  "\"connection\":\"Connecting\",\"inflight\":0,") &&
+	   strstr(buf, "\"on_congestion\":\"ahead\"}]}"), "peers: status --json");
+	free(buf);
+
+	err = get(g, "r0", reply_peer_no_oos, l, &r);
+	ok(err == -EPROTO && strstr(r.msg, "no attribute 'peers[0].oos_bytes'"),
+	   "peers: missing attribute named");
+	err = get(g, "r0", reply_peer_bad_family, l, &r);
+	ok(err == -EPROTO && strstr(r.msg, "bad attribute 'peers[1].address'"),
+	   "peers: sockaddr_in6 length with AF_INET rejected");
+	err = get(g, "r0", reply_peer_short_addr, l, &r);
+	ok(err == -EPROTO && strstr(r.msg, "bad attribute 'peers[0]'"),
+	   "peers: short address rejected");
+}
+
+static struct conf *load_conf(const char *text)
+{
+	char path[] = "/tmp/test_genl.XXXXXX";
+	struct conf *c = NULL;
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		perror("test_genl: temporary file");
+	if (fd >= 0)
+		close(fd);
+	if (conf_load("r0", path, &c))
+		c = NULL;
+	unlink(path);
+	return c;
+}
+
+/* The nested HAREPL_A_RES_PEERS of the CONNECT request that was sent */
+static bool check_sent_peers(struct nlattr *peers, const struct conf *c)
+{
+	struct nlattr *tb[HAREPL_PEER_A_MAX + 1], *nest;
+	struct sockaddr_in sin;
+	unsigned int i = 0;
+	bool good = peers->nla_type & NLA_F_NESTED;
+	int rem;
+
+	nla_for_each_nested(nest, peers, rem) {
+		const struct conf_peer *p = &c->peers[i];
+
+		good &= i < c->npeers && nest->nla_type == NLA_F_NESTED &&
+			!nla_parse_nested(tb, HAREPL_PEER_A_MAX, nest, NULL);
+		if (!good)
+			return false;
+		good &= tb[HAREPL_PEER_A_NODE_ID] && tb[HAREPL_PEER_A_ADDR] &&
+			tb[HAREPL_PEER_A_MODE] && tb[HAREPL_PEER_A_TIMEOUT_MS] &&
+			tb[HAREPL_PEER_A_SNDBUF] && tb[HAREPL_PEER_A_ON_CONGESTION] &&
+			!tb[HAREPL_PEER_A_CONN_STATE];
+		if (!good)
+			return false;
+		good &= nla_get_u32(tb[HAREPL_PEER_A_NODE_ID]) == p->node_id &&
+			nla_len(tb[HAREPL_PEER_A_ADDR]) == (int)p->addr.len &&
+			!memcmp(nla_data(tb[HAREPL_PEER_A_ADDR]), &p->addr.sa, p->addr.len) &&
+			nla_get_u32(tb[HAREPL_PEER_A_MODE]) == p->mode &&
+			nla_get_u32(tb[HAREPL_PEER_A_TIMEOUT_MS]) == p->timeout_ms &&
+			nla_get_u32(tb[HAREPL_PEER_A_SNDBUF]) == p->sndbuf &&
+			nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]) == p->on_congestion;
+		i++;
+	}
+	/* the second peer's address as a kernel would build it */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(7790);
+	inet_pton(AF_INET, "192.0.2.3", &sin.sin_addr);
+	return good && i == c->npeers && !memcmp(&c->peers[1].addr.in4, &sin, sizeof(sin));
+}
+
+/* HAREPL_CMD_CONNECT as the configuration describes it, and DISCONNECT */
+static void test_connect(struct genl *g)
+{
+	static const uint8_t port_7789[2] = { 0x1e, 0x6d };
+	struct nlattr *tb[HAREPL_A_MAX + 1];
+	struct genl_reply r;
+	struct conf *c;
+	int err;
+
+	c = load_conf("[Resource]\nDisk = /dev/null\nNodeId = 0\n"
+		      "Address = 192.0.2.1:7789\nSecret =  s3cret  \nMode = async\n"
+		      "[Peer]\nNodeId = 1\nAddress = 192.0.2.2:7789\nMode = sync\n"
+		      "[Peer]\nNodeId = 2\nAddress = 192.0.2.3:7790\nTimeout = 2s\n"
+		      "SendBuffer = 64K\nOnCongestion = ahead\n");
+	ok(c && c->npeers == 2 && c->secret_len == 6 && !memcmp(c->secret, "s3cret", 6) &&
+	   c->peers[0].mode == HAREPL_MODE_SYNC && c->peers[0].timeout_ms == 5000 &&
+	   c->peers[0].sndbuf == 4U << 20 &&
+	   c->peers[0].on_congestion == HAREPL_CONGESTION_BLOCK &&
+	   c->peers[1].mode == HAREPL_MODE_ASYNC && c->peers[1].timeout_ms == 2000 &&
+	   c->peers[1].sndbuf == 64U << 10 &&
+	   c->peers[1].on_congestion == HAREPL_CONGESTION_AHEAD,
+	   "config: peer keys and defaults");
+	if (!c) {
+		for (err = 0; err < 6; err++)
+			ok(0, "connect: configuration not loaded");
+		return;
+	}
+	reply = reply_ack;
+	err = conn_connect(g, c, &r);
+	ok(!err && ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_CONNECT &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) &&
+	   tb[HAREPL_A_RES_NAME] && !strcmp(nla_get_string(tb[HAREPL_A_RES_NAME]), "r0") &&
+	   tb[HAREPL_A_RES_LOCAL_ADDR] &&
+	   nla_len(tb[HAREPL_A_RES_LOCAL_ADDR]) == sizeof(struct sockaddr_in) &&
+	   ((struct sockaddr_in *)nla_data(tb[HAREPL_A_RES_LOCAL_ADDR]))->sin_family == AF_INET &&
+	   !memcmp((char *)nla_data(tb[HAREPL_A_RES_LOCAL_ADDR]) + 2, port_7789, 2) &&
+	   tb[HAREPL_A_RES_SECRET] && nla_len(tb[HAREPL_A_RES_SECRET]) == 6 &&
+	   !memcmp(nla_data(tb[HAREPL_A_RES_SECRET]), "s3cret", 6) &&
+	   tb[HAREPL_A_RES_PEERS], "connect: request");
+	ok(!err && tb[HAREPL_A_RES_PEERS] && check_sent_peers(tb[HAREPL_A_RES_PEERS], c),
+	   "connect: nested peers");
+
+	reply = reply_ebusy;
+	err = conn_connect(g, c, &r);
+	ok(err == -EBUSY && !strcmp(r.msg, "already connected; disconnect first") &&
+	   genl_fail("r0", "connect", &r) == RC_FAIL, "connect: EBUSY says already connected");
+	reply = reply_ebusy_extack;
+	err = conn_connect(g, c, &r);
+	ok(err == -EBUSY && !strcmp(r.msg, "resource r0 is connected"),
+	   "connect: the kernel's extack wins");
+
+	reply = reply_ack;
+	err = conn_disconnect(g, "r0", &r);
+	ok(!err && ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_DISCONNECT &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) && tb[HAREPL_A_RES_NAME] &&
+	   !strcmp(nla_get_string(tb[HAREPL_A_RES_NAME]), "r0") && !tb[HAREPL_A_RES_PEERS],
+	   "disconnect: request");
+	conf_free(c);
+
+	c = load_conf("[Resource]\nDisk = /dev/null\nNodeId = 0\n"
+		      "Address = [2001:db8::1]:7789\n"
+		      "[Peer]\nNodeId = 1\nAddress = [2001:db8::2]:7789\n");
+	reply = reply_ack;
+	err = c ? conn_connect(g, c, &r) : -EINVAL;
+	ok(!err && !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) &&
+	   !tb[HAREPL_A_RES_SECRET] && tb[HAREPL_A_RES_LOCAL_ADDR] &&
+	   nla_len(tb[HAREPL_A_RES_LOCAL_ADDR]) == sizeof(struct sockaddr_in6),
+	   "connect: IPv6, no secret");
+	conf_free(c);
+}
+
+static void test_format(void)
+{
+	char b[SIZE_BUF];
+	struct addr a;
+	char ab[ADDR_BUF];
+
+	ok(!strcmp(fmt_bytes(b, 0), "0 B") && !strcmp(fmt_bytes(b, 1023), "1023 B") &&
+	   !strcmp(fmt_bytes(b, 1024), "1.0 KiB") &&
+	   !strcmp(fmt_bytes(b, 1048575), "1.0 MiB") &&
+	   !strcmp(fmt_bytes(b, ~0ULL), "16.0 EiB"), "fmt_bytes");
+	ok(!addr_parse("[::1]:1", &a) && !strcmp(addr_fmt(ab, &a), "[::1]:1") &&
+	   addr_parse("192.0.2.1", &a) && addr_parse("192.0.2.1:0", &a) &&
+	   addr_parse("[::1]", &a) && addr_parse("::1:7789", &a) &&
+	   !addr_parse("192.0.2.1:65535", &a) && !strcmp(addr_fmt(ab, &a), "192.0.2.1:65535"),
+	   "addresses");
 }
 
 int main(void)
@@ -196,7 +533,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..14\n");
+	printf("TAP version 13\n1..30\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
@@ -228,6 +565,10 @@ int main(void)
 	ok(err == -EPROTO && strstr(r.msg, "malformed"), "over-long name rejected");
 	ok(valid_res_name("r0") && !valid_res_name("-r0") && !valid_res_name(""),
 	   "resource names");
+
+	test_status_peers(&g, &l);
+	test_connect(&g);
+	test_format();
 
 	free(l.v);
 	free(sent);

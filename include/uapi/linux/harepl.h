@@ -44,6 +44,24 @@
  *    HAREPL_A_RES_READS: NLA_U64, read bios mapped since creation
  *    HAREPL_A_RES_WRITES: NLA_U64, write, discard and write-zeroes bios
  *        mapped since creation
+ *    HAREPL_A_RES_LOCAL_ADDR: struct sockaddr_in or sockaddr_in6, when
+ *        connected (HAREPL_CMD_CONNECT)
+ *    HAREPL_A_RES_PEERS: NLA_NESTED, one NLA_NESTED (type 0) per peer:
+ *        HAREPL_PEER_A_NODE_ID: NLA_U32
+ *        HAREPL_PEER_A_ADDR: struct sockaddr_in or sockaddr_in6
+ *        HAREPL_PEER_A_MODE: NLA_U32, enum harepl_mode
+ *        HAREPL_PEER_A_CONN_STATE: NLA_U32, enum harepl_conn_state
+ *        HAREPL_PEER_A_ROLE: NLA_U32, the peer's role, when connected
+ *        HAREPL_PEER_A_DISK_STATE: NLA_U32, the peer's disk, when connected
+ *        HAREPL_PEER_A_INFLIGHT: NLA_U32, writes sent and not yet acked
+ *        HAREPL_PEER_A_BYTES_SENT: NLA_U64, bytes written to its socket
+ *        HAREPL_PEER_A_BYTES_RECV: NLA_U64, bytes read from it
+ *        HAREPL_PEER_A_OOS_BYTES: NLA_U64, out of sync with this peer
+ *        HAREPL_PEER_A_TIMEOUT_MS, HAREPL_PEER_A_SNDBUF,
+ *        HAREPL_PEER_A_ON_CONGESTION: as configured
+ *
+ * The resource's HAREPL_A_RES_CONN_STATE is the best of its peers' states
+ * (StandAlone without peers).
  *
  * HAREPL_CMD_SET_ROLE
  * -------------------
@@ -63,6 +81,40 @@
  * first primary of a new pair, or to keep local data that may be older than
  * a peer's. A secondary's dm device is read-only and fails reads and
  * writes; so does a primary's whose table was loaded read-only.
+ *
+ * HAREPL_CMD_CONNECT
+ * ------------------
+ *
+ * Needs CAP_NET_ADMIN. Starts replication: listens on the local address
+ * and connects to every peer (both sides listen and connect; one connection
+ * per peer survives, the one opened by the lower node id). Sockets live in
+ * the caller's network namespace. Contains:
+ *
+ *    HAREPL_A_RES_NAME: NLA_NUL_STRING
+ *    HAREPL_A_RES_LOCAL_ADDR: struct sockaddr_in or sockaddr_in6
+ *    HAREPL_A_RES_SECRET: binary, 1..HAREPL_SECRET_MAX bytes, optional
+ *        (without it peers are not authenticated); never reported back
+ *    HAREPL_A_RES_PEERS: NLA_NESTED, 1..HAREPL_MAX_PEERS entries of
+ *        NLA_NESTED, each:
+ *        HAREPL_PEER_A_NODE_ID: NLA_U32, required, differs from ours
+ *        HAREPL_PEER_A_ADDR: struct sockaddr_in or sockaddr_in6, required
+ *        HAREPL_PEER_A_MODE: NLA_U32, enum harepl_mode, default sync
+ *        HAREPL_PEER_A_TIMEOUT_MS: NLA_U32, 100..600000, default 5000:
+ *            a peer silent this long is disconnected, and no write waits
+ *            for it longer than this
+ *        HAREPL_PEER_A_SNDBUF: NLA_U32, async send buffer in bytes,
+ *            64 KiB..256 MiB, default 4 MiB
+ *        HAREPL_PEER_A_ON_CONGESTION: NLA_U32, enum harepl_congestion,
+ *            what an async peer does when its buffer is full
+ *
+ * EBUSY when the resource is already connected (disconnect first).
+ *
+ * HAREPL_CMD_DISCONNECT
+ * ---------------------
+ *
+ * Needs CAP_NET_ADMIN. Contains HAREPL_A_RES_NAME. Closes every
+ * connection and forgets the peers; writes from then on are recorded as
+ * out of sync. Disconnecting a resource that is not connected succeeds.
  *
  * Events
  * ------
@@ -116,6 +168,8 @@ enum harepl_cmd {
 	HAREPL_CMD_GET_RESOURCE,
 	HAREPL_CMD_SET_ROLE,
 	HAREPL_CMD_EVENT,
+	HAREPL_CMD_CONNECT,
+	HAREPL_CMD_DISCONNECT,
 	__HAREPL_CMD_MAX
 };
 
@@ -144,10 +198,54 @@ enum harepl_attr {
 	HAREPL_A_EVENT_SEQ,
 	HAREPL_A_EVENT_TIME,
 	HAREPL_A_PAD,
+	HAREPL_A_RES_LOCAL_ADDR,
+	HAREPL_A_RES_SECRET,
+	HAREPL_A_RES_PEERS,
 	__HAREPL_A_MAX
 };
 
 #define HAREPL_A_MAX (__HAREPL_A_MAX - 1)
+
+enum harepl_peer_attr {
+	HAREPL_PEER_A_UNSPEC,
+	HAREPL_PEER_A_NODE_ID,
+	HAREPL_PEER_A_ADDR,
+	HAREPL_PEER_A_MODE,
+	HAREPL_PEER_A_CONN_STATE,
+	HAREPL_PEER_A_ROLE,
+	HAREPL_PEER_A_DISK_STATE,
+	HAREPL_PEER_A_INFLIGHT,
+	HAREPL_PEER_A_BYTES_SENT,
+	HAREPL_PEER_A_BYTES_RECV,
+	HAREPL_PEER_A_OOS_BYTES,
+	HAREPL_PEER_A_TIMEOUT_MS,
+	HAREPL_PEER_A_SNDBUF,
+	HAREPL_PEER_A_ON_CONGESTION,
+	HAREPL_PEER_A_PAD,
+	__HAREPL_PEER_A_MAX
+};
+
+#define HAREPL_PEER_A_MAX (__HAREPL_PEER_A_MAX - 1)
+
+#define HAREPL_MAX_PEERS	8
+#define HAREPL_SECRET_MAX	64
+
+enum harepl_mode {
+	HAREPL_MODE_SYNC,
+	HAREPL_MODE_ASYNC,
+	__HAREPL_MODE_MAX
+};
+
+#define HAREPL_MODE_MAX (__HAREPL_MODE_MAX - 1)
+
+/* An async peer whose send buffer is full: */
+enum harepl_congestion {
+	HAREPL_CONGESTION_BLOCK,	/* the writer waits (backpressure) */
+	HAREPL_CONGESTION_AHEAD,	/* record out of sync, send later */
+	__HAREPL_CONGESTION_MAX
+};
+
+#define HAREPL_CONGESTION_MAX (__HAREPL_CONGESTION_MAX - 1)
 
 enum harepl_role {
 	HAREPL_ROLE_SECONDARY,
@@ -226,6 +324,16 @@ enum harepl_event {
 	[HAREPL_CONN_VERIFY_TARGET]	= "VerifyTarget", \
 	[HAREPL_CONN_AHEAD]		= "Ahead",	\
 	[HAREPL_CONN_BEHIND]		= "Behind",	\
+}
+
+#define HAREPL_MODE_NAMES {				\
+	[HAREPL_MODE_SYNC]		= "sync",	\
+	[HAREPL_MODE_ASYNC]		= "async",	\
+}
+
+#define HAREPL_CONGESTION_NAMES {			\
+	[HAREPL_CONGESTION_BLOCK]	= "block",	\
+	[HAREPL_CONGESTION_AHEAD]	= "ahead",	\
 }
 
 /* On-disk metadata, see above */

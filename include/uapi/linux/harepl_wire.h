@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * harepl wire protocol, spoken between the nodes of a resource over TCP.
+ * Shared with userspace so that test tools can speak (and abuse) it;
+ * Documentation/protocol.rst describes it in prose.
+ *
+ * Every packet is a struct harepl_wire_hdr, big-endian, followed by
+ * @length bytes of payload. hdr_csum is the CRC32C (seed ~0, no final
+ * inversion) of the header with hdr_csum zeroed. A receiver checks magic,
+ * checksum, type, length, sector range and state before using anything;
+ * any violation closes the connection with a logged reason.
+ *
+ * Handshake, both sides at once, right after the TCP connection:
+ *   HELLO  -> (struct harepl_wire_hello)     versions, node id, nonce
+ *   AUTH   -> (HAREPL_WIRE_MAC_LEN bytes)    HMAC-SHA256(secret,
+ *              "harepl-auth-v1" || peer's nonce || own node id, be32)
+ *   STATE  -> (struct harepl_wire_state)     role, disk, size
+ * A side that refuses sends ERROR (struct harepl_wire_error) and closes.
+ * Nothing but these is sent before both AUTHs have been verified.
+ *
+ * Replication (primary to secondary; seq is the primary's request id):
+ *   DATA          sector, size, payload of size bytes, flags FUA/PREFLUSH
+ *   DISCARD       sector, size (no payload)
+ *   WRITE_ZEROES  sector, size (no payload)
+ *   FLUSH         empty flush (no payload)
+ *   ACK           secondary to primary: seq, status (0 or -errno)
+ * Requests carry an epoch: the secondary applies no request of epoch E+1
+ * before every request of epoch E has completed on its disk. The primary
+ * starts a new epoch whenever a write completed since the last request
+ * was sent, so writes completed before another was issued reach the
+ * secondary's disk first.
+ *
+ * Any time: PING / PING_ACK (keepalive), STATE (role or disk changed),
+ * ERROR (then close).
+ */
+
+#ifndef _UAPI_LINUX_HAREPL_WIRE_H
+#define _UAPI_LINUX_HAREPL_WIRE_H
+
+#include <linux/types.h>
+
+#define HAREPL_WIRE_MAGIC	0x48524550	/* "HREP" */
+#define HAREPL_WIRE_VERSION_MIN	1
+#define HAREPL_WIRE_VERSION_MAX	1
+#define HAREPL_WIRE_NONCE_LEN	32
+#define HAREPL_WIRE_MAC_LEN	32
+#define HAREPL_WIRE_MAX_DATA	(1U << 20)	/* largest DATA payload */
+#define HAREPL_WIRE_DEFAULT_PORT 7789
+
+enum harepl_wire_type {
+	HAREPL_WIRE_HELLO = 1,
+	HAREPL_WIRE_AUTH,
+	HAREPL_WIRE_STATE,
+	HAREPL_WIRE_ERROR,
+	HAREPL_WIRE_DATA,
+	HAREPL_WIRE_DISCARD,
+	HAREPL_WIRE_WRITE_ZEROES,
+	HAREPL_WIRE_FLUSH,
+	HAREPL_WIRE_ACK,
+	HAREPL_WIRE_PING,
+	HAREPL_WIRE_PING_ACK,
+	__HAREPL_WIRE_TYPE_MAX
+};
+
+/* harepl_wire_hdr.flags */
+enum harepl_wire_flag {
+	HAREPL_WIRE_F_FUA	= 1U << 0,
+	HAREPL_WIRE_F_PREFLUSH	= 1U << 1,
+	HAREPL_WIRE_F_ACK	= 1U << 2,	/* the sender waits for an ACK */
+	__HAREPL_WIRE_F_ALL	= 0x7
+};
+
+struct harepl_wire_hdr {
+	__be32 magic;
+	__be16 type;
+	__be16 flags;
+	__be32 length;		/* payload bytes after this header */
+	__be32 epoch;
+	__be64 seq;
+	__be64 sector;
+	__be32 size;		/* bytes of the device the request covers */
+	__be32 status;		/* ACK: 0 or a negative errno */
+	__be32 reserved;	/* zero */
+	__be32 hdr_csum;
+} __attribute__((packed));
+
+/* Sent by both sides first */
+struct harepl_wire_hello {
+	__be32 version_min;
+	__be32 version_max;
+	__be32 node_id;
+	__be32 peer_node_id;	/* who the sender thinks it talks to */
+	__u8   nonce[HAREPL_WIRE_NONCE_LEN];
+	char   resource[32];	/* resource name, NUL padded */
+} __attribute__((packed));
+
+struct harepl_wire_state {
+	__be32 role;		/* enum harepl_role */
+	__be32 disk;		/* enum harepl_disk_state */
+	__be32 mode;		/* enum harepl_mode the sender uses to us */
+	__be32 reserved;
+	__be64 size;		/* data sectors */
+} __attribute__((packed));
+
+enum harepl_wire_error_code {
+	HAREPL_WIRE_E_PROTOCOL = 1,	/* malformed or unexpected packet */
+	HAREPL_WIRE_E_VERSION,		/* no common protocol version */
+	HAREPL_WIRE_E_AUTH,		/* authentication failed */
+	HAREPL_WIRE_E_PEER,		/* unknown node id or resource */
+	HAREPL_WIRE_E_SIZE,		/* the peer's device is smaller */
+	HAREPL_WIRE_E_ROLE,		/* two primaries */
+	HAREPL_WIRE_E_SHUTDOWN,		/* orderly disconnect */
+	__HAREPL_WIRE_E_MAX
+};
+
+struct harepl_wire_error {
+	__be32 code;		/* enum harepl_wire_error_code */
+	char   reason[60];	/* NUL terminated, for the log */
+} __attribute__((packed));
+
+#endif /* _UAPI_LINUX_HAREPL_WIRE_H */

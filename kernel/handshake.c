@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The handshake on a new connection, the same on both ends: HELLO (version
+ * range, node ids, nonce), AUTH (HMAC-SHA256 over the peer's nonce with the
+ * shared secret: the secret never crosses the wire), STATE (role, disk,
+ * size). Whoever refuses says why in an ERROR packet and in its log.
+ */
+
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <linux/crc32c.h>
+#include <linux/random.h>
+#include <net/sock.h>
+#include "peer.h"
+#include "resource.h"
+
+static const char harepl_auth_label[] = "harepl-auth-v1";
+
+static int harepl_mac(struct harepl_resource *res, const u8 *nonce, u32 node,
+		      u8 *mac)
+{
+	SHASH_DESC_ON_STACK(desc, res->hmac);
+	__be32 id = cpu_to_be32(node);
+	int ret;
+
+	desc->tfm = res->hmac;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, harepl_auth_label, sizeof(harepl_auth_label) - 1) ?:
+	      crypto_shash_update(desc, nonce, HAREPL_WIRE_NONCE_LEN) ?:
+	      crypto_shash_update(desc, (u8 *)&id, sizeof(id)) ?:
+	      crypto_shash_final(desc, mac);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/* Sends one handshake packet on a socket that has no peer yet. */
+static int harepl_hs_send(struct socket *sock, u16 type, const void *p, u32 len)
+{
+	struct {
+		struct harepl_wire_hdr hdr;
+		u8 payload[sizeof(struct harepl_wire_hello)];
+	} __packed buf = {};
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = &buf, .iov_len = sizeof(buf.hdr) + len };
+	int ret;
+
+	if (WARN_ON_ONCE(len > sizeof(buf.payload)))
+		return -EINVAL;
+	buf.hdr.magic = cpu_to_be32(HAREPL_WIRE_MAGIC);
+	buf.hdr.type = cpu_to_be16(type);
+	buf.hdr.length = cpu_to_be32(len);
+	buf.hdr.hdr_csum = cpu_to_be32(crc32c(~0U, &buf.hdr, sizeof(buf.hdr)));
+	memcpy(buf.payload, p, len);
+	ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
+	return ret == iov.iov_len ? 0 : (ret < 0 ? ret : -EPIPE);
+}
+
+static void harepl_hs_refuse(struct socket *sock, u32 code, const char *reason)
+{
+	struct harepl_wire_error err = { .code = cpu_to_be32(code) };
+
+	strscpy(err.reason, reason, sizeof(err.reason));
+	harepl_hs_send(sock, HAREPL_WIRE_ERROR, &err, sizeof(err));
+}
+
+/* Receives a handshake packet of @type and exactly @len bytes. */
+static int harepl_hs_recv(struct socket *sock, u16 type, void *p, u32 len,
+			  const char **why)
+{
+	struct harepl_wire_hdr hdr;
+	struct harepl_wire_error err;
+	int ret;
+
+	ret = harepl_recv_hdr(NULL, sock, &hdr, why);
+	if (ret)
+		return ret == -EAGAIN ? -ETIMEDOUT : ret;
+	if (be16_to_cpu(hdr.type) == HAREPL_WIRE_ERROR &&
+	    be32_to_cpu(hdr.length) == sizeof(err) &&
+	    !harepl_recv_full(sock, &err, sizeof(err))) {
+		err.reason[sizeof(err.reason) - 1] = '\0';
+		*why = "refused by the peer";
+		pr_warn("peer refused the connection: %s\n", err.reason);
+		return -ECONNREFUSED;
+	}
+	if (be16_to_cpu(hdr.type) != type || be32_to_cpu(hdr.length) != len) {
+		*why = "unexpected packet during the handshake";
+		return -EPROTO;
+	}
+	ret = harepl_recv_full(sock, p, len);
+	if (ret)
+		*why = "truncated handshake packet";
+	return ret;
+}
+
+static struct harepl_peer *harepl_find_peer(struct harepl_resource *res, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->npeers; i++)
+		if (res->peers[i]->conf.node_id == id)
+			return res->peers[i];
+	return NULL;
+}
+
+static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
+			   struct harepl_peer *expect, struct harepl_peer **found,
+			   u8 *nonce, u8 *peer_nonce, const char **why)
+{
+	struct harepl_wire_hello me = {}, him;
+	u32 lo, hi, id;
+	int ret;
+
+	me.version_min = cpu_to_be32(HAREPL_WIRE_VERSION_MIN);
+	me.version_max = cpu_to_be32(HAREPL_WIRE_VERSION_MAX);
+	me.node_id = cpu_to_be32(res->md.node_id);
+	me.peer_node_id = cpu_to_be32(expect ? expect->conf.node_id : U32_MAX);
+	get_random_bytes(nonce, HAREPL_WIRE_NONCE_LEN);
+	memcpy(me.nonce, nonce, HAREPL_WIRE_NONCE_LEN);
+	strscpy(me.resource, res->name, sizeof(me.resource));
+	ret = harepl_hs_send(sock, HAREPL_WIRE_HELLO, &me, sizeof(me)) ?:
+	      harepl_hs_recv(sock, HAREPL_WIRE_HELLO, &him, sizeof(him), why);
+	if (ret)
+		return ret;
+
+	lo = max_t(u32, HAREPL_WIRE_VERSION_MIN, be32_to_cpu(him.version_min));
+	hi = min_t(u32, HAREPL_WIRE_VERSION_MAX, be32_to_cpu(him.version_max));
+	if (lo > hi) {
+		*why = "no common protocol version";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_VERSION, *why);
+		return -EPROTO;
+	}
+	him.resource[sizeof(him.resource) - 1] = '\0';
+	id = be32_to_cpu(him.node_id);
+	*found = expect ? expect : harepl_find_peer(res, id);
+	if (strcmp(him.resource, res->name) || !*found ||
+	    (*found)->conf.node_id != id ||
+	    (be32_to_cpu(him.peer_node_id) != U32_MAX &&
+	     be32_to_cpu(him.peer_node_id) != res->md.node_id)) {
+		*why = "unknown resource or node id";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_PEER, *why);
+		return -EPROTO;
+	}
+	memcpy(peer_nonce, him.nonce, HAREPL_WIRE_NONCE_LEN);
+	return 0;
+}
+
+static int harepl_hs_auth(struct harepl_resource *res, struct socket *sock,
+			  struct harepl_peer *peer, const u8 *nonce,
+			  const u8 *peer_nonce, const char **why)
+{
+	u8 mac[HAREPL_WIRE_MAC_LEN], his[HAREPL_WIRE_MAC_LEN];
+	int ret;
+
+	ret = harepl_mac(res, peer_nonce, res->md.node_id, mac) ?:
+	      harepl_hs_send(sock, HAREPL_WIRE_AUTH, mac, sizeof(mac)) ?:
+	      harepl_hs_recv(sock, HAREPL_WIRE_AUTH, his, sizeof(his), why) ?:
+	      harepl_mac(res, nonce, peer->conf.node_id, mac);
+	if (!ret && crypto_memneq(mac, his, sizeof(mac))) {
+		*why = "authentication failed (wrong shared secret?)";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_AUTH, "authentication failed");
+		ret = -EACCES;
+	}
+	memzero_explicit(mac, sizeof(mac));
+	return ret;
+}
+
+static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
+			   struct harepl_peer *peer, const char **why)
+{
+	struct harepl_wire_state me = {}, him;
+	u32 role, disk;
+	int ret;
+
+	me.role = cpu_to_be32(READ_ONCE(res->role));
+	me.disk = cpu_to_be32(READ_ONCE(res->disk));
+	me.mode = cpu_to_be32(peer->conf.mode);
+	me.size = cpu_to_be64(res->md.data_sectors);
+	ret = harepl_hs_send(sock, HAREPL_WIRE_STATE, &me, sizeof(me)) ?:
+	      harepl_hs_recv(sock, HAREPL_WIRE_STATE, &him, sizeof(him), why);
+	if (ret)
+		return ret;
+	role = be32_to_cpu(him.role);
+	disk = be32_to_cpu(him.disk);
+	if (role > HAREPL_ROLE_MAX || disk > HAREPL_DISK_MAX) {
+		*why = "bad role or disk state";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_PROTOCOL, *why);
+		return -EPROTO;
+	}
+	if (be64_to_cpu(him.size) < res->md.data_sectors) {
+		*why = "peer's device is smaller than ours";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_SIZE, *why);
+		return -EPROTO;
+	}
+	if (role == HAREPL_ROLE_PRIMARY && READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY) {
+		*why = "both nodes are primary";
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_ROLE, *why);
+		return -EPROTO;
+	}
+	spin_lock(&peer->lock);
+	peer->peer_role = role;
+	peer->peer_disk = disk;
+	peer->have_state = true;
+	spin_unlock(&peer->lock);
+	return 0;
+}
+
+/**
+ * harepl_handshake() - authenticate a new connection and find its peer
+ * @res: the resource, with @res->conf_mutex's peers stable (the caller is
+ *	one of the resource's threads, stopped before the peers change)
+ * @sock: the connection, with send and receive timeouts set
+ * @expect: the peer we connected to, or NULL for an accepted connection
+ * @found: the peer on success
+ * @addr: the remote address, for messages
+ *
+ * Return: 0, or a negative errno after logging why.
+ */
+int harepl_handshake(struct harepl_resource *res, struct socket *sock,
+		     struct harepl_peer *expect, struct harepl_peer **found,
+		     const char *addr)
+{
+	u8 nonce[HAREPL_WIRE_NONCE_LEN], peer_nonce[HAREPL_WIRE_NONCE_LEN];
+	const char *why = "send failed";
+	int ret;
+
+	*found = NULL;
+	ret = harepl_hs_hello(res, sock, expect, found, nonce, peer_nonce, &why) ?:
+	      harepl_hs_auth(res, sock, *found, nonce, peer_nonce, &why) ?:
+	      harepl_hs_state(res, sock, *found, &why);
+	if (ret)
+		pr_warn_ratelimited("%s: peer %s refused: %s\n", res->name, addr, why);
+	return ret;
+}

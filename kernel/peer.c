@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Peers and their connections. Each node listens on its address and
+ * connects to each peer; the first connection whose handshake completes is
+ * kept, and a second one is closed. A worker thread per peer connects (with
+ * bounded, jittered backoff), then receives on the connection until it
+ * ends, then cleans up and starts again. A listener thread per resource
+ * accepts and handshakes incoming connections.
+ */
+
+#include <crypto/hash.h>
+#include <linux/inet.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+#include "peer.h"
+#include "receive.h"
+#include "req.h"
+#include "resource.h"
+
+#define HAREPL_CONNECT_TIMEOUT	(HZ)
+#define HAREPL_HANDSHAKE_TIMEOUT (5 * HZ)
+#define HAREPL_BACKOFF_MIN	(HZ / 10)
+#define HAREPL_BACKOFF_MAX	(5 * HZ)
+
+enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer)
+{
+	enum harepl_conn_state st;
+
+	spin_lock(&peer->lock);
+	st = peer->state;
+	spin_unlock(&peer->lock);
+	return st;
+}
+
+static void harepl_peer_set_state(struct harepl_peer *peer,
+				  enum harepl_conn_state st)
+{
+	bool changed;
+
+	spin_lock(&peer->lock);
+	changed = peer->state != st;
+	peer->state = st;
+	if (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_AHEAD)
+		peer->have_state = false;
+	spin_unlock(&peer->lock);
+	if (changed)
+		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+}
+
+void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
+			  unsigned int sectors)
+{
+	u32 chunk = peer->res->md.chunk_sectors;
+	unsigned long bit, last;
+
+	if (!sectors)
+		return;
+	bit = sector / chunk;
+	last = min_t(unsigned long, (sector + sectors - 1) / chunk,
+		     peer->oos_bits - 1);
+	for (; bit <= last; bit++)
+		if (!test_and_set_bit(bit, peer->oos))
+			atomic64_inc(&peer->oos_chunks);
+}
+
+/* Ends the connection; the worker notices and cleans up. Any context. */
+void harepl_peer_drop(struct harepl_peer *peer, const char *why)
+{
+	spin_lock(&peer->lock);
+	if (peer->sock) {
+		pr_warn_ratelimited("%s: peer %s: dropping connection: %s\n",
+				    peer->res->name, peer->addr_str, why);
+		kernel_sock_shutdown(peer->sock, SHUT_RDWR);
+	}
+	spin_unlock(&peer->lock);
+}
+
+bool harepl_peers_have_primary(struct harepl_resource *res)
+{
+	struct harepl_peer *peer;
+	bool primary = false;
+	unsigned int i;
+
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++) {
+		peer = res->peers[i];
+		spin_lock(&peer->lock);
+		primary |= peer->have_state && peer->peer_role == HAREPL_ROLE_PRIMARY;
+		spin_unlock(&peer->lock);
+	}
+	up_read(&res->peers_rwsem);
+	return primary;
+}
+
+/* Tells every connected peer our role and disk state. */
+void harepl_peers_send_state(struct harepl_resource *res)
+{
+	struct harepl_wire_state st = {};
+	unsigned int i;
+
+	st.role = cpu_to_be32(READ_ONCE(res->role));
+	st.disk = cpu_to_be32(READ_ONCE(res->disk));
+	st.size = cpu_to_be64(res->md.data_sectors);
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++)
+		harepl_send_packet(res->peers[i], HAREPL_WIRE_STATE, 0, 0, 0, 0, 0,
+				   &st, sizeof(st));
+	up_read(&res->peers_rwsem);
+}
+
+static void harepl_sock_setup(struct socket *sock, long timeout)
+{
+	struct sock *sk = sock->sk;
+
+	sk->sk_allocation = GFP_NOIO;
+	sk->sk_use_task_frag = false;
+	sk->sk_sndtimeo = timeout;
+	sk->sk_rcvtimeo = timeout;
+	tcp_sock_set_nodelay(sk);
+}
+
+/* Settings for an established connection */
+static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	unsigned long timeout = msecs_to_jiffies(peer->conf.timeout_ms);
+
+	lock_sock(sk);
+	sk->sk_sndtimeo = timeout;
+	/* wake up often enough to notice a silent peer in time */
+	sk->sk_rcvtimeo = max_t(long, min_t(long, timeout / 8, HZ / 4), 1);
+	if (peer->conf.mode == HAREPL_MODE_ASYNC) {
+		sk->sk_sndbuf = min_t(u32, peer->conf.sndbuf, INT_MAX / 2);
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+	}
+	release_sock(sk);
+}
+
+/* Installs a handshaken connection unless the peer has one already. */
+static bool harepl_peer_install(struct harepl_peer *peer, struct socket *sock)
+{
+	bool ok;
+
+	harepl_sock_connected(peer, sock);
+	mutex_lock(&peer->send_mutex);
+	spin_lock(&peer->lock);
+	ok = !peer->sock && !peer->stopping;
+	if (ok) {
+		peer->sock = sock;
+		peer->epoch++;
+		peer->epoch_completions = atomic64_read(&peer->res->completions);
+	}
+	spin_unlock(&peer->lock);
+	mutex_unlock(&peer->send_mutex);
+	if (ok)
+		wake_up(&peer->wq);
+	return ok;
+}
+
+/* After the connection ended: fail what waits for it, back to Connecting. */
+static void harepl_peer_teardown(struct harepl_peer *peer)
+{
+	struct harepl_req *req;
+	struct socket *sock;
+	unsigned long idx;
+
+	mutex_lock(&peer->send_mutex);
+	spin_lock(&peer->lock);
+	sock = peer->sock;
+	peer->sock = NULL;
+	spin_unlock(&peer->lock);
+	mutex_unlock(&peer->send_mutex);
+	if (sock) {
+		kernel_sock_shutdown(sock, SHUT_RDWR);
+		sock_release(sock);
+	}
+	/* writes we received: let them reach our disk, then drop their ACKs */
+	wait_event(peer->apply_wq, !atomic_read(&peer->applying));
+	flush_work(&peer->ack_work);
+	/* writes we sent: the peer will never ACK them */
+	xa_for_each(&peer->inflight, idx, req) {
+		if (xa_erase(&peer->inflight, idx)) {
+			harepl_peer_mark_oos(peer, req->sector, req->sectors);
+			harepl_req_put(req);
+		}
+	}
+}
+
+static int harepl_sock_new(struct harepl_resource *res, struct socket **sockp)
+{
+	int ret = sock_create_kern(res->sock_net, res->local_addr.ss_family,
+				   SOCK_STREAM, IPPROTO_TCP, sockp);
+
+	if (!ret)
+		harepl_sock_setup(*sockp, HAREPL_HANDSHAKE_TIMEOUT);
+	return ret;
+}
+
+/* One attempt to connect to the peer and handshake; 0 when installed. */
+static int harepl_peer_try_connect(struct harepl_peer *peer)
+{
+	struct harepl_resource *res = peer->res;
+	struct harepl_peer *found;
+	struct socket *sock;
+	int ret;
+
+	ret = harepl_sock_new(res, &sock);
+	if (ret)
+		return ret;
+	sock->sk->sk_sndtimeo = HAREPL_CONNECT_TIMEOUT;
+	ret = kernel_connect(sock, (struct sockaddr *)&peer->conf.addr,
+			     peer->conf.addrlen, 0);
+	sock->sk->sk_sndtimeo = HAREPL_HANDSHAKE_TIMEOUT;
+	if (!ret)
+		ret = harepl_handshake(res, sock, peer, &found, peer->addr_str);
+	if (!ret && !harepl_peer_install(peer, sock))
+		ret = -EALREADY;
+	if (ret)
+		sock_release(sock);
+	return ret;
+}
+
+static int harepl_peer_worker(void *arg)
+{
+	struct harepl_peer *peer = arg;
+	unsigned long backoff = HAREPL_BACKOFF_MIN, wait;
+
+	while (!kthread_should_stop()) {
+		if (!READ_ONCE(peer->sock) && harepl_peer_try_connect(peer)) {
+			wait = backoff + get_random_u32_below(backoff);
+			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
+							 kthread_should_stop(), wait);
+			backoff = min(backoff * 2, (unsigned long)HAREPL_BACKOFF_MAX);
+			continue;
+		}
+		backoff = HAREPL_BACKOFF_MIN;
+		pr_info("%s: peer %s: connected\n", peer->res->name, peer->addr_str);
+		harepl_peer_set_state(peer, HAREPL_CONN_CONNECTED);
+		harepl_receive_loop(peer);
+		harepl_peer_teardown(peer);
+		harepl_peer_set_state(peer, HAREPL_CONN_CONNECTING);
+	}
+	return 0;
+}
+
+static int harepl_listener(void *arg)
+{
+	struct harepl_resource *res = arg;
+	struct harepl_peer *peer;
+	struct sockaddr_storage ss;
+	char addr[56];
+	struct socket *sock;
+	int ret;
+
+	while (!kthread_should_stop()) {
+		ret = kernel_accept(res->listen_sock, &sock, 0);
+		if (ret) {
+			if (!kthread_should_stop())
+				schedule_timeout_interruptible(HZ / 10);
+			continue;
+		}
+		harepl_sock_setup(sock, HAREPL_HANDSHAKE_TIMEOUT);
+		if (kernel_getpeername(sock, (struct sockaddr *)&ss) > 0)
+			snprintf(addr, sizeof(addr), "%pISpc", &ss);
+		else
+			strscpy(addr, "?", sizeof(addr));
+		if (harepl_handshake(res, sock, NULL, &peer, addr) ||
+		    !harepl_peer_install(peer, sock))
+			sock_release(sock);
+	}
+	return 0;
+}
+
+static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
+					   const struct harepl_peer_conf *conf)
+{
+	struct harepl_peer *peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+
+	if (!peer)
+		return NULL;
+	peer->oos_bits = DIV_ROUND_UP_ULL(res->md.data_sectors, res->md.chunk_sectors);
+	peer->oos = bitmap_zalloc(peer->oos_bits, GFP_KERNEL | __GFP_NOWARN);
+	if (!peer->oos) {
+		peer->oos = kvcalloc(BITS_TO_LONGS(peer->oos_bits),
+				     sizeof(unsigned long), GFP_KERNEL);
+		if (!peer->oos) {
+			kfree(peer);
+			return NULL;
+		}
+	}
+	peer->res = res;
+	peer->conf = *conf;
+	snprintf(peer->addr_str, sizeof(peer->addr_str), "%pISpc", &conf->addr);
+	spin_lock_init(&peer->lock);
+	peer->state = HAREPL_CONN_CONNECTING;
+	mutex_init(&peer->send_mutex);
+	init_waitqueue_head(&peer->wq);
+	xa_init(&peer->inflight);
+	atomic_set(&peer->applying, 0);
+	init_waitqueue_head(&peer->apply_wq);
+	spin_lock_init(&peer->ack_lock);
+	INIT_LIST_HEAD(&peer->acks);
+	INIT_WORK(&peer->ack_work, harepl_ack_work);
+	return peer;
+}
+
+static void harepl_peer_free(struct harepl_peer *peer)
+{
+	kvfree(peer->oos);
+	xa_destroy(&peer->inflight);
+	mutex_destroy(&peer->send_mutex);
+	kfree(peer);
+}
+
+static void harepl_peer_stop(struct harepl_peer *peer)
+{
+	spin_lock(&peer->lock);
+	peer->stopping = true;
+	spin_unlock(&peer->lock);
+	if (peer->worker) {
+		harepl_peer_drop(peer, "disconnecting");
+		kthread_stop(peer->worker);
+		put_task_struct(peer->worker);
+	}
+	harepl_peer_teardown(peer);
+}
+
+static int harepl_listen(struct harepl_resource *res,
+			 struct netlink_ext_ack *extack)
+{
+	struct socket *sock;
+	int ret;
+
+	ret = harepl_sock_new(res, &sock);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot create the listening socket");
+		return ret;
+	}
+	sock_set_reuseaddr(sock->sk);
+	ret = kernel_bind(sock, (struct sockaddr *)&res->local_addr,
+			  res->local_addrlen);
+	if (!ret)
+		ret = kernel_listen(sock, 16);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot listen on the local address");
+		sock_release(sock);
+		return ret;
+	}
+	sock->sk->sk_rcvtimeo = MAX_SCHEDULE_TIMEOUT;
+	res->listen_sock = sock;
+	return 0;
+}
+
+static void harepl_stop_listener(struct harepl_resource *res)
+{
+	if (res->listener) {
+		kernel_sock_shutdown(res->listen_sock, SHUT_RDWR);
+		kthread_stop(res->listener);
+		put_task_struct(res->listener);
+		res->listener = NULL;
+	}
+	if (res->listen_sock) {
+		sock_release(res->listen_sock);
+		res->listen_sock = NULL;
+	}
+}
+
+static struct task_struct *harepl_thread(int (*fn)(void *), void *arg,
+					 const char *fmt, const char *name, u32 id)
+{
+	struct task_struct *t = kthread_create(fn, arg, fmt, name, id);
+
+	if (!IS_ERR(t)) {
+		get_task_struct(t);
+		wake_up_process(t);
+	}
+	return t;
+}
+
+/**
+ * harepl_connect() - start replicating to the configured peers
+ * @res: the resource; caller holds @res->conf_mutex
+ * @local: address to listen on
+ * @local_len: its length
+ * @secret: the shared secret (may be empty)
+ * @secret_len: its length
+ * @confs: the peers
+ * @n: how many
+ * @extack: for the reason of a refusal
+ *
+ * Return: 0 or a negative errno with @extack set.
+ */
+int harepl_connect(struct harepl_resource *res,
+		   const struct sockaddr_storage *local, int local_len,
+		   const u8 *secret, unsigned int secret_len,
+		   const struct harepl_peer_conf *confs, unsigned int n,
+		   struct netlink_ext_ack *extack)
+{
+	struct harepl_peer *peers[HAREPL_MAX_PEERS] = {};
+	struct task_struct *t;
+	unsigned int i;
+	int ret;
+
+	lockdep_assert_held(&res->conf_mutex);
+	res->hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(res->hmac)) {
+		ret = PTR_ERR(res->hmac);
+		res->hmac = NULL;
+		NL_SET_ERR_MSG(extack, "hmac(sha256) is not available");
+		return ret;
+	}
+	ret = crypto_shash_setkey(res->hmac, secret, secret_len);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot use the shared secret");
+		goto err_hmac;
+	}
+	res->have_secret = secret_len;
+	memcpy(&res->local_addr, local, local_len);
+	res->local_addrlen = local_len;
+	res->sock_net = get_net(current->nsproxy->net_ns);
+	ret = harepl_listen(res, extack);
+	if (ret)
+		goto err_net;
+	for (i = 0; i < n; i++) {
+		peers[i] = harepl_peer_new(res, &confs[i]);
+		if (!peers[i]) {
+			ret = -ENOMEM;
+			NL_SET_ERR_MSG(extack, "out of memory for the peers");
+			goto err_peers;
+		}
+	}
+	down_write(&res->peers_rwsem);
+	memcpy(res->peers, peers, sizeof(peers));
+	res->npeers = n;
+	up_write(&res->peers_rwsem);
+
+	t = harepl_thread(harepl_listener, res, "harepl-l/%s%u", res->name, 0);
+	if (IS_ERR(t))
+		goto err_threads;
+	res->listener = t;
+	for (i = 0; i < n; i++) {
+		t = harepl_thread(harepl_peer_worker, peers[i], "harepl-p/%s:%u",
+				  res->name, peers[i]->conf.node_id);
+		if (IS_ERR(t))
+			goto err_threads;
+		peers[i]->worker = t;
+	}
+	if (!secret_len)
+		pr_warn("%s: no shared secret: peers are not authenticated\n", res->name);
+	pr_info("%s: listening on %pISpc, %u peer%s\n", res->name,
+		&res->local_addr, n, n == 1 ? "" : "s");
+	return 0;
+
+err_threads:
+	ret = PTR_ERR(t);
+	NL_SET_ERR_MSG(extack, "cannot start the replication threads");
+	harepl_disconnect(res);
+	return ret;
+err_peers:
+	while (i--)
+		harepl_peer_free(peers[i]);
+	sock_release(res->listen_sock);
+	res->listen_sock = NULL;
+err_net:
+	put_net(res->sock_net);
+	res->sock_net = NULL;
+err_hmac:
+	crypto_free_shash(res->hmac);
+	res->hmac = NULL;
+	return ret;
+}
+
+/* Stops replicating; caller holds @res->conf_mutex. */
+void harepl_disconnect(struct harepl_resource *res)
+{
+	struct harepl_peer *peers[HAREPL_MAX_PEERS];
+	unsigned int i, n;
+
+	lockdep_assert_held(&res->conf_mutex);
+	if (!res->sock_net)
+		return;
+	/* the listener looks peers up: stop it before they go */
+	harepl_stop_listener(res);
+	/* no new writes start sending; the running ones finish first */
+	down_write(&res->peers_rwsem);
+	n = res->npeers;
+	memcpy(peers, res->peers, sizeof(peers));
+	res->npeers = 0;
+	memset(res->peers, 0, sizeof(res->peers));
+	up_write(&res->peers_rwsem);
+	for (i = 0; i < n; i++)
+		harepl_peer_stop(peers[i]);
+	for (i = 0; i < n; i++)
+		harepl_peer_free(peers[i]);
+	put_net(res->sock_net);
+	res->sock_net = NULL;
+	crypto_free_shash(res->hmac);
+	res->hmac = NULL;
+	pr_info("%s: disconnected\n", res->name);
+	harepl_resource_event(res, HAREPL_EVENT_CONN);
+}

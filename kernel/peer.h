@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HAREPL_PEER_H
+#define _HAREPL_PEER_H
+
+#include <linux/kthread.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <uapi/linux/harepl.h>
+#include <uapi/linux/harepl_wire.h>
+
+struct harepl_resource;
+struct harepl_req;
+struct netlink_ext_ack;
+struct socket;
+
+/* What CONNECT asks for one peer */
+struct harepl_peer_conf {
+	u32 node_id;
+	struct sockaddr_storage addr;
+	int addrlen;
+	enum harepl_mode mode;
+	u32 timeout_ms;
+	u32 sndbuf;
+	enum harepl_congestion on_congestion;
+};
+
+/*
+ * One remote node of a resource, with at most one connection.
+ *
+ * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
+ * @have_state and @stopping. @send_mutex serialises everything written to @sock and
+ * protects @sock, @epoch and @epoch_completions: @sock is installed and
+ * removed with both @send_mutex and @lock held, so either suffices to read
+ * it. @inflight (xarray, own lock) maps request ids to primary requests
+ * awaiting this peer's ACK. @ack_lock protects @acks. The worker thread
+ * owns the receive side; nothing else reads from @sock.
+ */
+struct harepl_peer {
+	struct harepl_resource *res;
+	struct harepl_peer_conf conf;
+	char addr_str[56];		/* "192.0.2.2:7789", for messages */
+
+	spinlock_t lock;		/* see above */
+	enum harepl_conn_state state;
+	enum harepl_role peer_role;
+	enum harepl_disk_state peer_disk;
+	bool have_state;
+	bool stopping;			/* install no more connections */
+
+	struct mutex send_mutex;	/* see above */
+	struct socket *sock;
+	u32 epoch;
+	s64 epoch_completions;
+
+	struct task_struct *worker;	/* connects, handshakes, receives */
+	wait_queue_head_t wq;		/* worker waits for a socket here */
+	unsigned long last_recv;	/* jiffies */
+	bool ping_sent;
+
+	struct xarray inflight;		/* seq -> struct harepl_req */
+
+	/* secondary side: writes received and not yet on our disk */
+	atomic_t applying;
+	wait_queue_head_t apply_wq;
+	u32 apply_epoch;
+	spinlock_t ack_lock;		/* see above */
+	struct list_head acks;
+	struct work_struct ack_work;
+
+	atomic64_t bytes_sent;
+	atomic64_t bytes_recv;
+	unsigned long *oos;		/* one bit per chunk out of sync */
+	unsigned long oos_bits;
+	atomic64_t oos_chunks;
+};
+
+int harepl_connect(struct harepl_resource *res,
+		   const struct sockaddr_storage *local, int local_len,
+		   const u8 *secret, unsigned int secret_len,
+		   const struct harepl_peer_conf *confs, unsigned int n,
+		   struct netlink_ext_ack *extack);
+void harepl_disconnect(struct harepl_resource *res);
+
+enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
+bool harepl_peers_have_primary(struct harepl_resource *res);
+void harepl_peers_send_state(struct harepl_resource *res);
+void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
+			  unsigned int sectors);
+void harepl_peer_drop(struct harepl_peer *peer, const char *why);
+
+/* send.c */
+int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
+		       u64 seq, u64 sector, u32 size, s32 status,
+		       const void *payload, u32 len);
+void harepl_replicate(struct harepl_resource *res, struct harepl_req *req);
+void harepl_ack_work(struct work_struct *work);
+
+/* receive.c */
+int harepl_recv_full(struct socket *sock, void *buf, size_t len);
+int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
+		    struct harepl_wire_hdr *hdr, const char **why);
+void harepl_receive_loop(struct harepl_peer *peer);
+
+/* handshake.c */
+int harepl_handshake(struct harepl_resource *res, struct socket *sock,
+		     struct harepl_peer *expect, struct harepl_peer **found,
+		     const char *addr);
+
+#endif

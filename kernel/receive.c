@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receiving: everything a peer sends is checked before use; a bad packet
+ * drops the connection with a logged reason. The secondary applies writes
+ * to its data device in epoch order; the primary completes requests on ACK.
+ */
+
+#include <linux/crc32c.h>
+#include <linux/net.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+#include "peer.h"
+#include "receive.h"
+#include "req.h"
+#include "resource.h"
+
+/* Writes received and not yet completed on our disk, per peer */
+#define HAREPL_MAX_APPLYING	128
+
+/*
+ * Reads exactly @len bytes. Returns 0, -EAGAIN when the socket timeout
+ * passed before the first byte, or another negative errno (-ECONNRESET
+ * when the peer closed).
+ */
+int harepl_recv_full(struct socket *sock, void *buf, size_t len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	bool started = false;
+	struct kvec iov;
+	int ret, tries = 0;
+
+	while (len) {
+		iov.iov_base = buf;
+		iov.iov_len = len;
+		ret = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+		if (ret == -EAGAIN && !started)
+			return -EAGAIN;
+		if (ret == -EAGAIN && ++tries < 20)
+			continue;	/* a packet is arriving: give it time */
+		if (ret <= 0)
+			return ret ? ret : -ECONNRESET;
+		started = true;
+		buf += ret;
+		len -= ret;
+	}
+	return 0;
+}
+
+static u32 harepl_wire_max_len(u16 type)
+{
+	switch (type) {
+	case HAREPL_WIRE_HELLO:
+		return sizeof(struct harepl_wire_hello);
+	case HAREPL_WIRE_AUTH:
+		return HAREPL_WIRE_MAC_LEN;
+	case HAREPL_WIRE_STATE:
+		return sizeof(struct harepl_wire_state);
+	case HAREPL_WIRE_ERROR:
+		return sizeof(struct harepl_wire_error);
+	case HAREPL_WIRE_DATA:
+		return HAREPL_WIRE_MAX_DATA;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Reads and checks a header: magic, checksum, type, flags and the length
+ * its type allows. On failure *@why says what was wrong.
+ */
+int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
+		    struct harepl_wire_hdr *hdr, const char **why)
+{
+	u32 csum, len;
+	u16 type;
+	int ret;
+
+	ret = harepl_recv_full(sock, hdr, sizeof(*hdr));
+	if (ret) {
+		*why = ret == -ECONNRESET ? "connection closed by peer" :
+					    "receive error";
+		return ret;
+	}
+	if (peer)
+		atomic64_add(sizeof(*hdr), &peer->bytes_recv);
+	ret = -EPROTO;
+	if (be32_to_cpu(hdr->magic) != HAREPL_WIRE_MAGIC) {
+		*why = "bad magic";
+		return ret;
+	}
+	csum = be32_to_cpu(hdr->hdr_csum);
+	hdr->hdr_csum = 0;
+	if (crc32c(~0U, hdr, sizeof(*hdr)) != csum) {
+		*why = "header checksum mismatch";
+		return ret;
+	}
+	type = be16_to_cpu(hdr->type);
+	len = be32_to_cpu(hdr->length);
+	if (!type || type >= __HAREPL_WIRE_TYPE_MAX) {
+		*why = "unknown packet type";
+		return ret;
+	}
+	if (be16_to_cpu(hdr->flags) & ~__HAREPL_WIRE_F_ALL || hdr->reserved) {
+		*why = "unknown flags";
+		return ret;
+	}
+	if (len > harepl_wire_max_len(type)) {
+		*why = "packet length too large for its type";
+		return ret;
+	}
+	return 0;
+}
+
+/* Reads a payload of exactly @len bytes into @buf. */
+static int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len)
+{
+	int ret = harepl_recv_full(peer->sock, buf, len);
+
+	if (!ret)
+		atomic64_add(len, &peer->bytes_recv);
+	return ret == -EAGAIN ? -ETIMEDOUT : ret;
+}
+
+static void harepl_rreq_endio(struct bio *bio)
+{
+	struct harepl_rreq *rr = bio->bi_private;
+	struct harepl_peer *peer = rr->peer;
+	struct bio_vec *bv;
+	struct bvec_iter_all iter;
+	unsigned long flags;
+
+	rr->status = blk_status_to_errno(bio->bi_status);
+	bio_for_each_segment_all(bv, bio, iter)
+		__free_page(bv->bv_page);
+	bio_put(bio);
+	if (rr->status)
+		pr_err_ratelimited("%s: replicated write at sector %llu failed: %d\n",
+				   peer->res->name, rr->sector, rr->status);
+	if (rr->ack) {
+		spin_lock_irqsave(&peer->ack_lock, flags);
+		list_add_tail(&rr->node, &peer->acks);
+		spin_unlock_irqrestore(&peer->ack_lock, flags);
+		queue_work(system_highpri_wq, &peer->ack_work);
+	} else {
+		kfree(rr);
+	}
+	if (atomic_dec_return(&peer->applying) < HAREPL_MAX_APPLYING)
+		wake_up(&peer->apply_wq);
+}
+
+/* Waits until everything of earlier epochs (or everything) is on disk. */
+static void harepl_wait_applied(struct harepl_peer *peer, int below)
+{
+	wait_event(peer->apply_wq, atomic_read(&peer->applying) < below);
+}
+
+static blk_opf_t harepl_wire_opf(u16 type, u16 flags)
+{
+	blk_opf_t opf = REQ_OP_WRITE;
+
+	if (type == HAREPL_WIRE_DISCARD)
+		opf = REQ_OP_DISCARD;
+	else if (type == HAREPL_WIRE_WRITE_ZEROES)
+		opf = REQ_OP_WRITE_ZEROES | REQ_NOUNMAP;
+	else if (type == HAREPL_WIRE_FLUSH)
+		opf |= REQ_PREFLUSH;
+	if (flags & HAREPL_WIRE_F_FUA)
+		opf |= REQ_FUA;
+	if (flags & HAREPL_WIRE_F_PREFLUSH)
+		opf |= REQ_PREFLUSH;
+	return opf | REQ_SYNC;
+}
+
+/* Is the request inside the device and aligned to its blocks? */
+static const char *harepl_check_range(struct harepl_resource *res, u16 type,
+				      u64 sector, u32 size, u32 len)
+{
+	unsigned int lbs = bdev_logical_block_size(res->data_bdev);
+	u64 end;
+
+	if (type == HAREPL_WIRE_FLUSH)
+		return size || len || sector ? "flush with data" : NULL;
+	if (!size || size % lbs || (sector << SECTOR_SHIFT) % lbs)
+		return "misaligned or empty request";
+	if (type == HAREPL_WIRE_DATA ? len != size : len != 0)
+		return "payload length does not match the request";
+	if (check_add_overflow(sector, (u64)(size >> SECTOR_SHIFT), &end) ||
+	    end > res->md.data_sectors)
+		return "request beyond the device";
+	return NULL;
+}
+
+static int harepl_recv_write(struct harepl_peer *peer,
+			     const struct harepl_wire_hdr *hdr, const char **why)
+{
+	struct harepl_resource *res = peer->res;
+	u16 type = be16_to_cpu(hdr->type), flags = be16_to_cpu(hdr->flags);
+	u64 sector = be64_to_cpu(hdr->sector);
+	u32 size = be32_to_cpu(hdr->size), len = be32_to_cpu(hdr->length);
+	u32 epoch = be32_to_cpu(hdr->epoch);
+	unsigned int nr = DIV_ROUND_UP(len, PAGE_SIZE), i, n;
+	struct harepl_rreq *rr;
+	struct page *page;
+	struct bio *bio;
+	int ret;
+
+	if (READ_ONCE(res->role) != HAREPL_ROLE_SECONDARY ||
+	    READ_ONCE(peer->peer_role) != HAREPL_ROLE_PRIMARY) {
+		*why = "write from a peer that is not primary, or to a primary";
+		return -EPROTO;
+	}
+	*why = harepl_check_range(res, type, sector, size, len);
+	if (*why)
+		return -EPROTO;
+
+	rr = kzalloc(sizeof(*rr), GFP_NOIO);
+	bio = bio_alloc_bioset(res->data_bdev, nr, harepl_wire_opf(type, flags),
+			       GFP_NOIO, &res->bs);
+	if (!rr) {
+		bio_put(bio);
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	rr->peer = peer;
+	rr->seq = be64_to_cpu(hdr->seq);
+	rr->sector = sector;
+	rr->size = size;
+	rr->ack = flags & HAREPL_WIRE_F_ACK;
+	bio->bi_iter.bi_sector = sector;
+	bio->bi_private = rr;
+	bio->bi_end_io = harepl_rreq_endio;
+	for (i = 0; i < nr; i++) {
+		n = min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE);
+		page = alloc_page(GFP_NOIO);
+		if (page)
+			__bio_add_page(bio, page, n, 0);
+		ret = page ? harepl_recv_payload(peer, page_address(page), n) : -ENOMEM;
+		if (ret) {
+			*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
+			rr->ack = false;
+			bio->bi_status = BLK_STS_IOERR;
+			atomic_inc(&peer->applying);
+			bio_endio(bio);
+			return ret;
+		}
+	}
+	if (type != HAREPL_WIRE_DATA)
+		bio->bi_iter.bi_size = size;
+
+	/* nothing of a new epoch before all of the previous one is on disk */
+	if (epoch != peer->apply_epoch || type == HAREPL_WIRE_FLUSH) {
+		harepl_wait_applied(peer, 1);
+		peer->apply_epoch = epoch;
+	}
+	harepl_wait_applied(peer, HAREPL_MAX_APPLYING);
+	atomic_inc(&peer->applying);
+	submit_bio(bio);
+	return 0;
+}
+
+static int harepl_recv_ack(struct harepl_peer *peer,
+			   const struct harepl_wire_hdr *hdr, const char **why)
+{
+	struct harepl_req *req;
+	s32 status = be32_to_cpu(hdr->status);
+
+	req = xa_erase(&peer->inflight, be64_to_cpu(hdr->seq));
+	if (!req) {
+		*why = "ACK for an unknown request";
+		return -EPROTO;
+	}
+	if (status)
+		harepl_peer_mark_oos(peer, req->sector, req->sectors);
+	harepl_req_put(req);
+	return 0;
+}
+
+static int harepl_recv_state(struct harepl_peer *peer, u32 len,
+			     const char **why)
+{
+	struct harepl_wire_state st;
+	u32 role, disk;
+	int ret;
+
+	if (len != sizeof(st)) {
+		*why = "bad STATE length";
+		return -EPROTO;
+	}
+	ret = harepl_recv_payload(peer, &st, sizeof(st));
+	if (ret) {
+		*why = "truncated STATE";
+		return ret;
+	}
+	role = be32_to_cpu(st.role);
+	disk = be32_to_cpu(st.disk);
+	if (role > HAREPL_ROLE_MAX || disk > HAREPL_DISK_MAX) {
+		*why = "bad role or disk state";
+		return -EPROTO;
+	}
+	if (role == HAREPL_ROLE_PRIMARY &&
+	    READ_ONCE(peer->res->role) == HAREPL_ROLE_PRIMARY) {
+		*why = "both nodes are primary";
+		return -EPROTO;
+	}
+	spin_lock(&peer->lock);
+	peer->peer_role = role;
+	peer->peer_disk = disk;
+	peer->have_state = true;
+	spin_unlock(&peer->lock);
+	harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+	return 0;
+}
+
+static int harepl_recv_error(struct harepl_peer *peer, u32 len)
+{
+	struct harepl_wire_error err = {};
+
+	if (len == sizeof(err) && !harepl_recv_payload(peer, &err, len)) {
+		err.reason[sizeof(err.reason) - 1] = '\0';
+		pr_warn("%s: peer %s closed the connection: %s (code %u)\n",
+			peer->res->name, peer->addr_str, err.reason,
+			be32_to_cpu(err.code));
+	}
+	return -ECONNRESET;
+}
+
+/* Disconnect a peer that stopped answering; ping one that is quiet. */
+static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
+{
+	unsigned long timeout = msecs_to_jiffies(peer->conf.timeout_ms);
+	struct harepl_req *req;
+	unsigned long idx;
+
+	xa_for_each(&peer->inflight, idx, req) {
+		if (time_after(jiffies, req->start + timeout)) {
+			*why = "timed out waiting for an ACK";
+			return -ETIMEDOUT;
+		}
+	}
+	if (time_after(jiffies, peer->last_recv + timeout)) {
+		*why = "peer silent for longer than the timeout";
+		return -ETIMEDOUT;
+	}
+	if (!peer->ping_sent &&
+	    time_after(jiffies, peer->last_recv + timeout / 2)) {
+		peer->ping_sent = true;
+		harepl_send_packet(peer, HAREPL_WIRE_PING, 0, 0, 0, 0, 0, NULL, 0);
+	}
+	return 0;
+}
+
+static int harepl_dispatch(struct harepl_peer *peer,
+			   struct harepl_wire_hdr *hdr, const char **why)
+{
+	u16 type = be16_to_cpu(hdr->type);
+	u32 len = be32_to_cpu(hdr->length);
+
+	switch (type) {
+	case HAREPL_WIRE_DATA:
+	case HAREPL_WIRE_DISCARD:
+	case HAREPL_WIRE_WRITE_ZEROES:
+	case HAREPL_WIRE_FLUSH:
+		return harepl_recv_write(peer, hdr, why);
+	case HAREPL_WIRE_ACK:
+		return harepl_recv_ack(peer, hdr, why);
+	case HAREPL_WIRE_STATE:
+		return harepl_recv_state(peer, len, why);
+	case HAREPL_WIRE_PING:
+		harepl_send_packet(peer, HAREPL_WIRE_PING_ACK, 0, 0, 0, 0, 0, NULL, 0);
+		return 0;
+	case HAREPL_WIRE_PING_ACK:
+		return 0;
+	case HAREPL_WIRE_ERROR:
+		*why = "peer sent an error";
+		return harepl_recv_error(peer, len);
+	default:
+		*why = "unexpected packet type after the handshake";
+		return -EPROTO;
+	}
+}
+
+/* The worker's loop while connected; returns when the connection ends. */
+void harepl_receive_loop(struct harepl_peer *peer)
+{
+	struct harepl_wire_hdr hdr;
+	const char *why = NULL;
+	int ret;
+
+	peer->last_recv = jiffies;
+	peer->ping_sent = false;
+	while (!kthread_should_stop()) {
+		ret = harepl_recv_hdr(peer, peer->sock, &hdr, &why);
+		if (ret == -EAGAIN) {
+			ret = harepl_check_timeout(peer, &why);
+			if (ret)
+				break;
+			continue;
+		}
+		if (!ret) {
+			peer->last_recv = jiffies;
+			peer->ping_sent = false;
+			ret = harepl_dispatch(peer, &hdr, &why);
+		}
+		if (ret)
+			break;
+	}
+	if (why)
+		pr_warn("%s: peer %s: disconnecting: %s\n", peer->res->name,
+			peer->addr_str, why);
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HAREPL_RECEIVE_H
+#define _HAREPL_RECEIVE_H
+
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct harepl_peer;
+
+/* A write received from the primary, until it is on our disk and ACKed */
+struct harepl_rreq {
+	struct harepl_peer *peer;
+	struct list_head node;		/* in peer->acks once complete */
+	u64 seq;
+	u64 sector;
+	u32 size;
+	s32 status;
+	bool ack;			/* the primary waits for it */
+};
+
+#endif
