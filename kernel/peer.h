@@ -57,6 +57,8 @@ struct harepl_peer {
 	struct task_struct *worker;	/* connects, handshakes, receives */
 	wait_queue_head_t wq;		/* worker waits for a socket here */
 	unsigned long last_recv;	/* jiffies */
+	unsigned long last_progress;	/* jiffies: TCP acked our data */
+	u32 last_una;			/* TCP snd_una seen then */
 	bool ping_sent;
 
 	struct xarray inflight;		/* seq -> struct harepl_req */

@@ -9,6 +9,7 @@
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -133,7 +134,7 @@ static void harepl_rreq_endio(struct bio *bio)
 	bio_for_each_segment_all(bv, bio, iter)
 		__free_page(bv->bv_page);
 	bio_put(bio);
-	if (rr->status)
+	if (rr->status && !rr->aborted)
 		pr_err_ratelimited("%s: replicated write at sector %llu failed: %d\n",
 				   peer->res->name, rr->sector, rr->status);
 	if (rr->ack) {
@@ -238,6 +239,7 @@ static int harepl_recv_write(struct harepl_peer *peer,
 		if (ret) {
 			*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
 			rr->ack = false;
+			rr->aborted = true;
 			bio->bi_status = BLK_STS_IOERR;
 			atomic_inc(&peer->applying);
 			bio_endio(bio);
@@ -324,12 +326,30 @@ static int harepl_recv_error(struct harepl_peer *peer, u32 len)
 	return -ECONNRESET;
 }
 
+/*
+ * Is the peer taking our data? TCP acknowledging it counts as a sign of
+ * life: a PING would wait behind megabytes of queued async data.
+ */
+static bool harepl_tcp_idle(struct harepl_peer *peer)
+{
+	struct tcp_sock *tp = tcp_sk(peer->sock->sk);
+	u32 una = READ_ONCE(tp->snd_una);
+
+	if (una != peer->last_una) {
+		peer->last_una = una;
+		peer->last_progress = jiffies;
+	}
+	return una == READ_ONCE(tp->write_seq);
+}
+
 /* Disconnect a peer that stopped answering; ping one that is quiet. */
 static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
 {
 	unsigned long timeout = msecs_to_jiffies(peer->conf.timeout_ms);
+	unsigned long alive;
 	struct harepl_req *req;
 	unsigned long idx;
+	bool idle;
 
 	xa_for_each(&peer->inflight, idx, req) {
 		if (time_after(jiffies, req->start + timeout)) {
@@ -337,11 +357,14 @@ static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
 			return -ETIMEDOUT;
 		}
 	}
-	if (time_after(jiffies, peer->last_recv + timeout)) {
+	idle = harepl_tcp_idle(peer);
+	alive = time_after(peer->last_progress, peer->last_recv) ?
+		peer->last_progress : peer->last_recv;
+	if (time_after(jiffies, alive + timeout)) {
 		*why = "peer silent for longer than the timeout";
 		return -ETIMEDOUT;
 	}
-	if (!peer->ping_sent &&
+	if (idle && !peer->ping_sent &&
 	    time_after(jiffies, peer->last_recv + timeout / 2)) {
 		peer->ping_sent = true;
 		harepl_send_packet(peer, HAREPL_WIRE_PING, 0, 0, 0, 0, 0, NULL, 0);
@@ -387,6 +410,8 @@ void harepl_receive_loop(struct harepl_peer *peer)
 	int ret;
 
 	peer->last_recv = jiffies;
+	peer->last_progress = jiffies;
+	peer->last_una = tcp_sk(peer->sock->sk)->snd_una;
 	peer->ping_sent = false;
 	while (!kthread_should_stop()) {
 		ret = harepl_recv_hdr(peer, peer->sock, &hdr, &why);

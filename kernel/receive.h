@@ -16,6 +16,7 @@ struct harepl_rreq {
 	u32 size;
 	s32 status;
 	bool ack;			/* the primary waits for it */
+	bool aborted;			/* never submitted: payload incomplete */
 };
 
 #endif
