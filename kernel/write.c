@@ -91,8 +91,8 @@ void harepl_write(struct harepl_resource *res, struct bio *bio)
 	req->bio = bio;
 	req->status = BLK_STS_OK;
 	atomic_set(&req->pending, 1);
-	req->sector = bio->bi_iter.bi_sector;
 	req->sectors = bio_sectors(bio);
+	req->sector = req->sectors ? bio->bi_iter.bi_sector : 0;
 	INIT_LIST_HEAD(&req->node);
 	if (req->sectors) {
 		spin_lock_irq(&res->write_lock);
