@@ -53,17 +53,6 @@ static int harepl_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, HAREPL_A_PAD);
 }
 
-static u32 harepl_nl_count(struct xarray *xa)
-{
-	unsigned long idx;
-	void *entry;
-	u32 n = 0;
-
-	xa_for_each(xa, idx, entry)
-		n++;
-	return n;
-}
-
 static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
 {
 	const struct harepl_peer_conf *c = &peer->conf;
@@ -88,15 +77,13 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
 	    nla_put_u32(skb, HAREPL_PEER_A_CONN_STATE, st) ||
 	    (have && nla_put_u32(skb, HAREPL_PEER_A_ROLE, role)) ||
 	    (have && nla_put_u32(skb, HAREPL_PEER_A_DISK_STATE, disk)) ||
-	    nla_put_u32(skb, HAREPL_PEER_A_INFLIGHT, harepl_nl_count(&peer->inflight)) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_INFLIGHT, harepl_peer_inflight(peer)) ||
 	    nla_put_u64_64bit(skb, HAREPL_PEER_A_BYTES_SENT,
 			      atomic64_read(&peer->bytes_sent), HAREPL_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, HAREPL_PEER_A_BYTES_RECV,
 			      atomic64_read(&peer->bytes_recv), HAREPL_PEER_A_PAD) ||
 	    nla_put_u64_64bit(skb, HAREPL_PEER_A_OOS_BYTES,
-			      (u64)atomic64_read(&peer->oos_chunks) *
-			      (peer->res->md.chunk_sectors << SECTOR_SHIFT),
-			      HAREPL_PEER_A_PAD) ||
+			      harepl_peer_oos_bytes(peer), HAREPL_PEER_A_PAD) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_TIMEOUT_MS, c->timeout_ms) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_SNDBUF, c->sndbuf) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_ON_CONGESTION, c->on_congestion))

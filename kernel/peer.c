@@ -35,6 +35,24 @@ enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer)
 	return st;
 }
 
+/* Writes sent to the peer and not yet acknowledged */
+u32 harepl_peer_inflight(struct harepl_peer *peer)
+{
+	unsigned long idx;
+	void *entry;
+	u32 n = 0;
+
+	xa_for_each(&peer->inflight, idx, entry)
+		n++;
+	return n;
+}
+
+s64 harepl_peer_oos_bytes(struct harepl_peer *peer)
+{
+	return atomic64_read(&peer->oos_chunks) *
+	       ((s64)peer->res->md.chunk_sectors << SECTOR_SHIFT);
+}
+
 static void harepl_peer_set_state(struct harepl_peer *peer,
 				  enum harepl_conn_state st)
 {

@@ -86,6 +86,8 @@ int harepl_connect(struct harepl_resource *res,
 void harepl_disconnect(struct harepl_resource *res);
 
 enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
+u32 harepl_peer_inflight(struct harepl_peer *peer);
+s64 harepl_peer_oos_bytes(struct harepl_peer *peer);
 bool harepl_peers_have_primary(struct harepl_resource *res);
 void harepl_peers_send_state(struct harepl_resource *res);
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,

@@ -32,6 +32,7 @@ struct harepl_c {
 static const char * const harepl_role_names[] = HAREPL_ROLE_NAMES;
 static const char * const harepl_disk_names[] = HAREPL_DISK_NAMES;
 static const char * const harepl_conn_names[] = HAREPL_CONN_NAMES;
+static const char * const harepl_mode_names[] = HAREPL_MODE_NAMES;
 
 static_assert(ARRAY_SIZE(harepl_role_names) == __HAREPL_ROLE_MAX);
 static_assert(ARRAY_SIZE(harepl_disk_names) == __HAREPL_DISK_MAX);
@@ -293,7 +294,8 @@ static void harepl_status(struct dm_target *ti, status_type_t type,
 {
 	struct harepl_c *hc = ti->private;
 	struct harepl_resource *res = hc->res;
-	unsigned int sz = 0;
+	struct harepl_peer *peer;
+	unsigned int sz = 0, i;
 
 	switch (type) {
 	case STATUSTYPE_INFO:
@@ -302,6 +304,19 @@ static void harepl_status(struct dm_target *ti, status_type_t type,
 		       harepl_disk_names[res->disk],
 		       harepl_conn_names[harepl_resource_conn_state(res)]);
 		mutex_unlock(&harepl_lock);
+		down_read(&res->peers_rwsem);
+		DMEMIT(" %u", res->npeers);
+		for (i = 0; i < res->npeers; i++) {
+			peer = res->peers[i];
+			DMEMIT(" %u %s %s %u %lld %lld %lld", peer->conf.node_id,
+			       harepl_conn_names[harepl_peer_state(peer)],
+			       harepl_mode_names[peer->conf.mode],
+			       harepl_peer_inflight(peer),
+			       atomic64_read(&peer->bytes_sent),
+			       atomic64_read(&peer->bytes_recv),
+			       harepl_peer_oos_bytes(peer));
+		}
+		up_read(&res->peers_rwsem);
 		break;
 	case STATUSTYPE_TABLE:
 		DMEMIT("%s %s %s", hc->data->name,
@@ -348,7 +363,7 @@ static void harepl_resume(struct dm_target *ti)
 
 static struct target_type harepl_target = {
 	.name = HAREPL_TARGET_NAME,
-	.version = {1, 0, 0},
+	.version = {1, 1, 0},
 	.module = THIS_MODULE,
 	.ctr = harepl_ctr,
 	.dtr = harepl_dtr,

@@ -24,7 +24,7 @@ field() { hareplctl status --json r0 | jq -r ".$1"; }
 comes_up_secondary() {
 	[ "$(field role)" = Secondary ] && [ "$(field connection)" = StandAlone ] &&
 		[ "$(field disk)" = Inconsistent ] &&
-		dmsetup status r0 | grep -q 'harepl Secondary Inconsistent StandAlone$'
+		dmsetup status r0 | grep -q 'harepl Secondary Inconsistent StandAlone 0$'
 }
 ktap_test_result "comes_up_secondary" comes_up_secondary
 
