@@ -63,30 +63,34 @@ static void harepl_hs_refuse(struct socket *sock, u32 code, const char *reason)
 	harepl_hs_send(sock, HAREPL_WIRE_ERROR, &err, sizeof(err));
 }
 
+/* The peer's reason for refusing us, kept for the log */
+struct harepl_hs {
+	unsigned long deadline;		/* for the whole handshake */
+	struct harepl_wire_error err;
+};
+
 /* Receives a handshake packet of @type and exactly @len bytes. */
-static int harepl_hs_recv(struct socket *sock, u16 type, void *p, u32 len,
-			  const char **why)
+static int harepl_hs_recv(struct socket *sock, struct harepl_hs *hs, u16 type,
+			  void *p, u32 len, const char **why)
 {
 	struct harepl_wire_hdr hdr;
-	struct harepl_wire_error err;
 	int ret;
 
-	ret = harepl_recv_hdr(NULL, sock, &hdr, why);
+	ret = harepl_recv_hdr(NULL, sock, &hdr, hs->deadline, true, why);
 	if (ret)
-		return ret == -EAGAIN ? -ETIMEDOUT : ret;
+		return ret;
 	if (be16_to_cpu(hdr.type) == HAREPL_WIRE_ERROR &&
-	    be32_to_cpu(hdr.length) == sizeof(err) &&
-	    !harepl_recv_full(sock, &err, sizeof(err))) {
-		err.reason[sizeof(err.reason) - 1] = '\0';
-		*why = "refused by the peer";
-		pr_warn("peer refused the connection: %s\n", err.reason);
+	    be32_to_cpu(hdr.length) == sizeof(hs->err) &&
+	    !harepl_recv_full(sock, &hs->err, sizeof(hs->err), hs->deadline, true)) {
+		hs->err.reason[sizeof(hs->err.reason) - 1] = '\0';
+		*why = hs->err.reason[0] ? hs->err.reason : "refused by the peer";
 		return -ECONNREFUSED;
 	}
 	if (be16_to_cpu(hdr.type) != type || be32_to_cpu(hdr.length) != len) {
 		*why = "unexpected packet during the handshake";
 		return -EPROTO;
 	}
-	ret = harepl_recv_full(sock, p, len);
+	ret = harepl_recv_full(sock, p, len, hs->deadline, true);
 	if (ret)
 		*why = "truncated handshake packet";
 	return ret;
@@ -103,8 +107,9 @@ static struct harepl_peer *harepl_find_peer(struct harepl_resource *res, u32 id)
 }
 
 static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
-			   struct harepl_peer *expect, struct harepl_peer **found,
-			   u8 *nonce, u8 *peer_nonce, const char **why)
+			   struct harepl_hs *hs, struct harepl_peer *expect,
+			   struct harepl_peer **found, u8 *nonce, u8 *peer_nonce,
+			   const char **why)
 {
 	struct harepl_wire_hello me = {}, him;
 	u32 lo, hi, id;
@@ -118,7 +123,7 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 	memcpy(me.nonce, nonce, HAREPL_WIRE_NONCE_LEN);
 	strscpy(me.resource, res->name, sizeof(me.resource));
 	ret = harepl_hs_send(sock, HAREPL_WIRE_HELLO, &me, sizeof(me)) ?:
-	      harepl_hs_recv(sock, HAREPL_WIRE_HELLO, &him, sizeof(him), why);
+	      harepl_hs_recv(sock, hs, HAREPL_WIRE_HELLO, &him, sizeof(him), why);
 	if (ret)
 		return ret;
 
@@ -145,15 +150,15 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 }
 
 static int harepl_hs_auth(struct harepl_resource *res, struct socket *sock,
-			  struct harepl_peer *peer, const u8 *nonce,
-			  const u8 *peer_nonce, const char **why)
+			  struct harepl_hs *hs, struct harepl_peer *peer,
+			  const u8 *nonce, const u8 *peer_nonce, const char **why)
 {
 	u8 mac[HAREPL_WIRE_MAC_LEN], his[HAREPL_WIRE_MAC_LEN];
 	int ret;
 
 	ret = harepl_mac(res, peer_nonce, res->md.node_id, mac) ?:
 	      harepl_hs_send(sock, HAREPL_WIRE_AUTH, mac, sizeof(mac)) ?:
-	      harepl_hs_recv(sock, HAREPL_WIRE_AUTH, his, sizeof(his), why) ?:
+	      harepl_hs_recv(sock, hs, HAREPL_WIRE_AUTH, his, sizeof(his), why) ?:
 	      harepl_mac(res, nonce, peer->conf.node_id, mac);
 	if (!ret && crypto_memneq(mac, his, sizeof(mac))) {
 		*why = "authentication failed (wrong shared secret?)";
@@ -165,8 +170,10 @@ static int harepl_hs_auth(struct harepl_resource *res, struct socket *sock,
 }
 
 static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
-			   struct harepl_peer *peer, const char **why)
+			   struct harepl_hs *hs, struct harepl_hs_result *out,
+			   const char **why)
 {
+	struct harepl_peer *peer = out->peer;
 	struct harepl_wire_state me = {}, him;
 	u32 role, disk;
 	int ret;
@@ -176,7 +183,7 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 	me.mode = cpu_to_be32(peer->conf.mode);
 	me.size = cpu_to_be64(res->md.data_sectors);
 	ret = harepl_hs_send(sock, HAREPL_WIRE_STATE, &me, sizeof(me)) ?:
-	      harepl_hs_recv(sock, HAREPL_WIRE_STATE, &him, sizeof(him), why);
+	      harepl_hs_recv(sock, hs, HAREPL_WIRE_STATE, &him, sizeof(him), why);
 	if (ret)
 		return ret;
 	role = be32_to_cpu(him.role);
@@ -196,11 +203,8 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 		harepl_hs_refuse(sock, HAREPL_WIRE_E_ROLE, *why);
 		return -EPROTO;
 	}
-	spin_lock(&peer->lock);
-	peer->peer_role = role;
-	peer->peer_disk = disk;
-	peer->have_state = true;
-	spin_unlock(&peer->lock);
+	out->role = role;
+	out->disk = disk;
 	return 0;
 }
 
@@ -210,24 +214,32 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
  *	one of the resource's threads, stopped before the peers change)
  * @sock: the connection, with send and receive timeouts set
  * @expect: the peer we connected to, or NULL for an accepted connection
- * @found: the peer on success
+ * @out: the peer and its state on success
  * @addr: the remote address, for messages
+ *
+ * The whole handshake must complete within HAREPL_HANDSHAKE_TIMEOUT.
  *
  * Return: 0, or a negative errno after logging why.
  */
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,
-		     struct harepl_peer *expect, struct harepl_peer **found,
+		     struct harepl_peer *expect, struct harepl_hs_result *out,
 		     const char *addr)
 {
 	u8 nonce[HAREPL_WIRE_NONCE_LEN], peer_nonce[HAREPL_WIRE_NONCE_LEN];
+	struct harepl_hs hs = { .deadline = jiffies + HAREPL_HANDSHAKE_TIMEOUT };
 	const char *why = "send failed";
 	int ret;
 
-	*found = NULL;
-	ret = harepl_hs_hello(res, sock, expect, found, nonce, peer_nonce, &why) ?:
-	      harepl_hs_auth(res, sock, *found, nonce, peer_nonce, &why) ?:
-	      harepl_hs_state(res, sock, *found, &why);
-	if (ret)
-		pr_warn_ratelimited("%s: peer %s refused: %s\n", res->name, addr, why);
+	memset(out, 0, sizeof(*out));
+	ret = harepl_hs_hello(res, sock, &hs, expect, &out->peer, nonce,
+			      peer_nonce, &why) ?:
+	      harepl_hs_auth(res, sock, &hs, out->peer, nonce, peer_nonce, &why) ?:
+	      harepl_hs_state(res, sock, &hs, out, &why);
+	if (ret == -ECONNREFUSED)
+		pr_warn_ratelimited("%s: peer %s refused the connection: %s\n",
+				    res->name, addr, why);
+	else if (ret)
+		pr_warn_ratelimited("%s: peer %s: handshake failed: %s\n",
+				    res->name, addr, why);
 	return ret;
 }

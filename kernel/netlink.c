@@ -395,6 +395,11 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		goto out;
 	secret = info->attrs[HAREPL_A_RES_SECRET];
+	if (secret && !nla_len(secret)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, secret, "empty secret (leave it out instead)");
+		ret = -EINVAL;
+		goto out;
+	}
 	ret = harepl_connect(res, &local, local_len,
 			     secret ? nla_data(secret) : NULL,
 			     secret ? nla_len(secret) : 0, confs, n, info->extack);

@@ -21,7 +21,6 @@
 #include "resource.h"
 
 #define HAREPL_CONNECT_TIMEOUT	(HZ)
-#define HAREPL_HANDSHAKE_TIMEOUT (5 * HZ)
 #define HAREPL_BACKOFF_MIN	(HZ / 10)
 #define HAREPL_BACKOFF_MAX	(5 * HZ)
 
@@ -53,19 +52,20 @@ s64 harepl_peer_oos_bytes(struct harepl_peer *peer)
 	       ((s64)peer->res->md.chunk_sectors << SECTOR_SHIFT);
 }
 
-static void harepl_peer_set_state(struct harepl_peer *peer,
-				  enum harepl_conn_state st)
+/* Asks ack_work to do @what (enum harepl_ctl). Any context. */
+void harepl_queue_ctl(struct harepl_peer *peer, int what)
 {
-	bool changed;
+	set_bit(what, &peer->ctl);
+	queue_work(system_highpri_wq, &peer->ack_work);
+}
 
-	spin_lock(&peer->lock);
-	changed = peer->state != st;
-	peer->state = st;
-	if (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_AHEAD)
-		peer->have_state = false;
-	spin_unlock(&peer->lock);
-	if (changed)
-		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+/* An async write the peer never acknowledged, or failed */
+void harepl_async_mark_oos(struct harepl_peer *peer, void *entry)
+{
+	unsigned long v = xa_to_value(entry);
+
+	harepl_peer_mark_oos(peer, v >> HAREPL_ASYNC_LEN_BITS,
+			     v & ((1UL << HAREPL_ASYNC_LEN_BITS) - 1));
 }
 
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
@@ -123,20 +123,23 @@ void harepl_peers_send_state(struct harepl_resource *res)
 	st.disk = cpu_to_be32(READ_ONCE(res->disk));
 	st.size = cpu_to_be64(res->md.data_sectors);
 	down_read(&res->peers_rwsem);
-	for (i = 0; i < res->npeers; i++)
+	for (i = 0; i < res->npeers; i++) {
+		st.mode = cpu_to_be32(res->peers[i]->conf.mode);
 		harepl_send_packet(res->peers[i], HAREPL_WIRE_STATE, 0, 0, 0, 0, 0,
 				   &st, sizeof(st));
+	}
 	up_read(&res->peers_rwsem);
 }
 
-static void harepl_sock_setup(struct socket *sock, long timeout)
+/* A new connection, for the handshake: short receive slices */
+static void harepl_sock_setup(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
 	sk->sk_allocation = GFP_NOIO;
 	sk->sk_use_task_frag = false;
-	sk->sk_sndtimeo = timeout;
-	sk->sk_rcvtimeo = timeout;
+	sk->sk_sndtimeo = HAREPL_HANDSHAKE_TIMEOUT;
+	sk->sk_rcvtimeo = HAREPL_RECV_SLICE;
 	tcp_sock_set_nodelay(sk);
 }
 
@@ -149,7 +152,7 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 	lock_sock(sk);
 	sk->sk_sndtimeo = timeout;
 	/* wake up often enough to notice a silent peer in time */
-	sk->sk_rcvtimeo = max_t(long, min_t(long, timeout / 8, HZ / 4), 1);
+	sk->sk_rcvtimeo = max_t(long, min_t(long, timeout / 8, HAREPL_RECV_SLICE), 1);
 	if (peer->conf.mode == HAREPL_MODE_ASYNC) {
 		sk->sk_sndbuf = min_t(u32, peer->conf.sndbuf, INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
@@ -158,8 +161,9 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 }
 
 /* Installs a handshaken connection unless the peer has one already. */
-static bool harepl_peer_install(struct harepl_peer *peer, struct socket *sock)
+static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock)
 {
+	struct harepl_peer *peer = hs->peer;
 	bool ok;
 
 	harepl_sock_connected(peer, sock);
@@ -168,6 +172,10 @@ static bool harepl_peer_install(struct harepl_peer *peer, struct socket *sock)
 	ok = !peer->sock && !peer->stopping;
 	if (ok) {
 		peer->sock = sock;
+		peer->state = HAREPL_CONN_CONNECTED;
+		peer->peer_role = hs->role;
+		peer->peer_disk = hs->disk;
+		peer->have_state = true;
 		peer->epoch++;
 		peer->epoch_completions = atomic64_read(&peer->res->completions);
 	}
@@ -189,6 +197,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	spin_lock(&peer->lock);
 	sock = peer->sock;
 	peer->sock = NULL;
+	peer->state = HAREPL_CONN_CONNECTING;
+	peer->have_state = false;
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
 	if (sock) {
@@ -200,7 +210,11 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	flush_work(&peer->ack_work);
 	/* writes we sent: the peer will never ACK them */
 	xa_for_each(&peer->inflight, idx, req) {
-		if (xa_erase(&peer->inflight, idx)) {
+		if (xa_erase(&peer->inflight, idx) != req)
+			continue;
+		if (xa_is_value(req)) {
+			harepl_async_mark_oos(peer, req);
+		} else {
 			harepl_peer_mark_oos(peer, req->sector, req->sectors);
 			harepl_req_put(req);
 		}
@@ -213,7 +227,7 @@ static int harepl_sock_new(struct harepl_resource *res, struct socket **sockp)
 				   SOCK_STREAM, IPPROTO_TCP, sockp);
 
 	if (!ret)
-		harepl_sock_setup(*sockp, HAREPL_HANDSHAKE_TIMEOUT);
+		harepl_sock_setup(*sockp);
 	return ret;
 }
 
@@ -221,7 +235,7 @@ static int harepl_sock_new(struct harepl_resource *res, struct socket **sockp)
 static int harepl_peer_try_connect(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
-	struct harepl_peer *found;
+	struct harepl_hs_result hs;
 	struct socket *sock;
 	int ret;
 
@@ -233,8 +247,8 @@ static int harepl_peer_try_connect(struct harepl_peer *peer)
 			     peer->conf.addrlen, 0);
 	sock->sk->sk_sndtimeo = HAREPL_HANDSHAKE_TIMEOUT;
 	if (!ret)
-		ret = harepl_handshake(res, sock, peer, &found, peer->addr_str);
-	if (!ret && !harepl_peer_install(peer, sock))
+		ret = harepl_handshake(res, sock, peer, &hs, peer->addr_str);
+	if (!ret && !harepl_peer_install(&hs, sock))
 		ret = -EALREADY;
 	if (ret)
 		sock_release(sock);
@@ -248,7 +262,8 @@ static int harepl_peer_worker(void *arg)
 
 	while (!kthread_should_stop()) {
 		if (!READ_ONCE(peer->sock) && harepl_peer_try_connect(peer)) {
-			wait = backoff + get_random_u32_below(backoff);
+			/* jittered, so that two nodes dialling at once part */
+			wait = backoff / 2 + get_random_u32_below(backoff / 2 + 1);
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
 							 kthread_should_stop(), wait);
 			backoff = min(backoff * 2, (unsigned long)HAREPL_BACKOFF_MAX);
@@ -256,10 +271,10 @@ static int harepl_peer_worker(void *arg)
 		}
 		backoff = HAREPL_BACKOFF_MIN;
 		pr_info("%s: peer %s: connected\n", peer->res->name, peer->addr_str);
-		harepl_peer_set_state(peer, HAREPL_CONN_CONNECTED);
+		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 		harepl_receive_loop(peer);
 		harepl_peer_teardown(peer);
-		harepl_peer_set_state(peer, HAREPL_CONN_CONNECTING);
+		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 	}
 	return 0;
 }
@@ -267,7 +282,7 @@ static int harepl_peer_worker(void *arg)
 static int harepl_listener(void *arg)
 {
 	struct harepl_resource *res = arg;
-	struct harepl_peer *peer;
+	struct harepl_hs_result hs;
 	struct sockaddr_storage ss;
 	char addr[56];
 	struct socket *sock;
@@ -280,13 +295,13 @@ static int harepl_listener(void *arg)
 				schedule_timeout_interruptible(HZ / 10);
 			continue;
 		}
-		harepl_sock_setup(sock, HAREPL_HANDSHAKE_TIMEOUT);
+		harepl_sock_setup(sock);
 		if (kernel_getpeername(sock, (struct sockaddr *)&ss) > 0)
 			snprintf(addr, sizeof(addr), "%pISpc", &ss);
 		else
 			strscpy(addr, "?", sizeof(addr));
-		if (harepl_handshake(res, sock, NULL, &peer, addr) ||
-		    !harepl_peer_install(peer, sock))
+		if (harepl_handshake(res, sock, NULL, &hs, addr) ||
+		    !harepl_peer_install(&hs, sock))
 			sock_release(sock);
 	}
 	return 0;
@@ -387,9 +402,9 @@ static void harepl_stop_listener(struct harepl_resource *res)
 }
 
 static struct task_struct *harepl_thread(int (*fn)(void *), void *arg,
-					 const char *fmt, const char *name, u32 id)
+					 const char *name)
 {
-	struct task_struct *t = kthread_create(fn, arg, fmt, name, id);
+	struct task_struct *t = kthread_create(fn, arg, "%s", name);
 
 	if (!IS_ERR(t)) {
 		get_task_struct(t);
@@ -418,6 +433,7 @@ int harepl_connect(struct harepl_resource *res,
 		   struct netlink_ext_ack *extack)
 {
 	struct harepl_peer *peers[HAREPL_MAX_PEERS] = {};
+	char name[TASK_COMM_LEN + 16];
 	struct task_struct *t;
 	unsigned int i;
 	int ret;
@@ -455,13 +471,15 @@ int harepl_connect(struct harepl_resource *res,
 	res->npeers = n;
 	up_write(&res->peers_rwsem);
 
-	t = harepl_thread(harepl_listener, res, "harepl-l/%s%u", res->name, 0);
+	snprintf(name, sizeof(name), "harepl-l/%s", res->name);
+	t = harepl_thread(harepl_listener, res, name);
 	if (IS_ERR(t))
 		goto err_threads;
 	res->listener = t;
 	for (i = 0; i < n; i++) {
-		t = harepl_thread(harepl_peer_worker, peers[i], "harepl-p/%s:%u",
-				  res->name, peers[i]->conf.node_id);
+		snprintf(name, sizeof(name), "harepl-p/%s:%u", res->name,
+			 peers[i]->conf.node_id);
+		t = harepl_thread(harepl_peer_worker, peers[i], name);
 		if (IS_ERR(t))
 			goto err_threads;
 		peers[i]->worker = t;

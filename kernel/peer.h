@@ -15,6 +15,9 @@ struct harepl_req;
 struct netlink_ext_ack;
 struct socket;
 
+#define HAREPL_HANDSHAKE_TIMEOUT	(5 * HZ)
+#define HAREPL_RECV_SLICE		(HZ / 4)
+
 /* What CONNECT asks for one peer */
 struct harepl_peer_conf {
 	u32 node_id;
@@ -61,7 +64,12 @@ struct harepl_peer {
 	u32 last_una;			/* TCP snd_una seen then */
 	bool ping_sent;
 
-	struct xarray inflight;		/* seq -> struct harepl_req */
+	/*
+	 * seq -> struct harepl_req for a sync peer; for an async one, an
+	 * xa_mk_value() of the range (harepl_async_entry()), so that what
+	 * the peer never acknowledged can be recorded out of sync
+	 */
+	struct xarray inflight;
 
 	/* secondary side: writes received and not yet on our disk */
 	atomic_t applying;
@@ -69,7 +77,8 @@ struct harepl_peer {
 	u32 apply_epoch;
 	spinlock_t ack_lock;		/* see above */
 	struct list_head acks;
-	struct work_struct ack_work;
+	unsigned long ctl;		/* HAREPL_CTL_* to do in ack_work */
+	struct work_struct ack_work;	/* sends ACKs, pings; reports */
 
 	atomic64_t bytes_sent;
 	atomic64_t bytes_recv;
@@ -94,6 +103,20 @@ void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 			  unsigned int sectors);
 void harepl_peer_drop(struct harepl_peer *peer, const char *why);
 
+/* Done by ack_work, off the receive thread */
+enum harepl_ctl {
+	HAREPL_CTL_PING,	/* send a PING */
+	HAREPL_CTL_PONG,	/* answer one */
+	HAREPL_CTL_EVENT,	/* report a state change */
+};
+
+/* An async entry in @inflight: sector << HAREPL_ASYNC_LEN_BITS | sectors */
+#define HAREPL_ASYNC_LEN_BITS	23
+#define HAREPL_ASYNC_MAX_SECTOR	(1ULL << (BITS_PER_LONG - 2 - HAREPL_ASYNC_LEN_BITS))
+
+void harepl_queue_ctl(struct harepl_peer *peer, int what);
+void harepl_async_mark_oos(struct harepl_peer *peer, void *entry);
+
 /* send.c */
 int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
 		       u64 seq, u64 sector, u32 size, s32 status,
@@ -102,14 +125,23 @@ void harepl_replicate(struct harepl_resource *res, struct harepl_req *req);
 void harepl_ack_work(struct work_struct *work);
 
 /* receive.c */
-int harepl_recv_full(struct socket *sock, void *buf, size_t len);
+int harepl_recv_full(struct socket *sock, void *buf, size_t len,
+		     unsigned long deadline, bool started);
 int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
-		    struct harepl_wire_hdr *hdr, const char **why);
+		    struct harepl_wire_hdr *hdr, unsigned long deadline,
+		    bool started, const char **why);
 void harepl_receive_loop(struct harepl_peer *peer);
 
 /* handshake.c */
+/* What the handshake learnt about the peer */
+struct harepl_hs_result {
+	struct harepl_peer *peer;
+	enum harepl_role role;
+	enum harepl_disk_state disk;
+};
+
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,
-		     struct harepl_peer *expect, struct harepl_peer **found,
+		     struct harepl_peer *expect, struct harepl_hs_result *hs,
 		     const char *addr);
 
 #endif

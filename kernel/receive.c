@@ -18,17 +18,24 @@
 /* Writes received and not yet completed on our disk, per peer */
 #define HAREPL_MAX_APPLYING	128
 
-/*
- * Reads exactly @len bytes. Returns 0, -EAGAIN when the socket timeout
- * passed before the first byte, or another negative errno (-ECONNRESET
- * when the peer closed).
+/**
+ * harepl_recv_full() - read exactly @len bytes
+ * @sock: the connection, whose receive timeout is a short slice
+ * @buf: where to
+ * @len: how many
+ * @deadline: jiffies by which a started read must have completed
+ * @started: part of the packet was read already (a payload)
+ *
+ * Return: 0; -EAGAIN when a slice passed before the first byte of a new
+ * packet; -ETIMEDOUT when a started packet did not complete by @deadline;
+ * -ECONNRESET when the peer closed; another negative errno.
  */
-int harepl_recv_full(struct socket *sock, void *buf, size_t len)
+int harepl_recv_full(struct socket *sock, void *buf, size_t len,
+		     unsigned long deadline, bool started)
 {
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	bool started = false;
 	struct kvec iov;
-	int ret, tries = 0;
+	int ret;
 
 	while (len) {
 		iov.iov_base = buf;
@@ -36,8 +43,10 @@ int harepl_recv_full(struct socket *sock, void *buf, size_t len)
 		ret = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
 		if (ret == -EAGAIN && !started)
 			return -EAGAIN;
-		if (ret == -EAGAIN && ++tries < 20)
+		if (ret == -EAGAIN && time_before(jiffies, deadline))
 			continue;	/* a packet is arriving: give it time */
+		if (ret == -EAGAIN)
+			return -ETIMEDOUT;
 		if (ret <= 0)
 			return ret ? ret : -ECONNRESET;
 		started = true;
@@ -45,6 +54,12 @@ int harepl_recv_full(struct socket *sock, void *buf, size_t len)
 		len -= ret;
 	}
 	return 0;
+}
+
+/* How long the rest of a packet may take to arrive */
+static unsigned long harepl_packet_deadline(struct harepl_peer *peer)
+{
+	return jiffies + msecs_to_jiffies(peer->conf.timeout_ms);
 }
 
 static u32 harepl_wire_max_len(u16 type)
@@ -70,16 +85,18 @@ static u32 harepl_wire_max_len(u16 type)
  * its type allows. On failure *@why says what was wrong.
  */
 int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
-		    struct harepl_wire_hdr *hdr, const char **why)
+		    struct harepl_wire_hdr *hdr, unsigned long deadline,
+		    bool started, const char **why)
 {
 	u32 csum, len;
 	u16 type;
 	int ret;
 
-	ret = harepl_recv_full(sock, hdr, sizeof(*hdr));
+	ret = harepl_recv_full(sock, hdr, sizeof(*hdr), deadline, started);
 	if (ret) {
-		*why = ret == -ECONNRESET ? "connection closed by peer" :
-					    "receive error";
+		*why = ret == -ECONNRESET ? "connection closed" :
+		       ret == -ETIMEDOUT ? "timed out in the middle of a packet" :
+					   "receive error";
 		return ret;
 	}
 	if (peer)
@@ -101,8 +118,12 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 		*why = "unknown packet type";
 		return ret;
 	}
-	if (be16_to_cpu(hdr->flags) & ~__HAREPL_WIRE_F_ALL || hdr->reserved) {
+	if (be16_to_cpu(hdr->flags) & ~__HAREPL_WIRE_F_ALL) {
 		*why = "unknown flags";
+		return ret;
+	}
+	if (hdr->reserved) {
+		*why = "reserved field not zero";
 		return ret;
 	}
 	if (len > harepl_wire_max_len(type)) {
@@ -115,11 +136,12 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 /* Reads a payload of exactly @len bytes into @buf. */
 static int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len)
 {
-	int ret = harepl_recv_full(peer->sock, buf, len);
+	int ret = harepl_recv_full(peer->sock, buf, len,
+				   harepl_packet_deadline(peer), true);
 
 	if (!ret)
 		atomic64_add(len, &peer->bytes_recv);
-	return ret == -EAGAIN ? -ETIMEDOUT : ret;
+	return ret;
 }
 
 static void harepl_rreq_endio(struct bio *bio)
@@ -263,14 +285,24 @@ static int harepl_recv_write(struct harepl_peer *peer,
 static int harepl_recv_ack(struct harepl_peer *peer,
 			   const struct harepl_wire_hdr *hdr, const char **why)
 {
-	struct harepl_req *req;
 	s32 status = be32_to_cpu(hdr->status);
+	struct harepl_req *req;
+	void *entry;
 
-	req = xa_erase(&peer->inflight, be64_to_cpu(hdr->seq));
-	if (!req) {
+	entry = xa_erase(&peer->inflight, be64_to_cpu(hdr->seq));
+	if (!entry) {
 		*why = "ACK for an unknown request";
 		return -EPROTO;
 	}
+	if (status)
+		pr_warn_ratelimited("%s: peer %s: replicated write failed there: %d\n",
+				    peer->res->name, peer->addr_str, status);
+	if (xa_is_value(entry)) {	/* async: nobody waits */
+		if (status)
+			harepl_async_mark_oos(peer, entry);
+		return 0;
+	}
+	req = entry;
 	if (status)
 		harepl_peer_mark_oos(peer, req->sector, req->sectors);
 	harepl_req_put(req);
@@ -352,7 +384,7 @@ static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
 	bool idle;
 
 	xa_for_each(&peer->inflight, idx, req) {
-		if (time_after(jiffies, req->start + timeout)) {
+		if (!xa_is_value(req) && time_after(jiffies, req->start + timeout)) {
 			*why = "timed out waiting for an ACK";
 			return -ETIMEDOUT;
 		}
@@ -367,7 +399,7 @@ static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
 	if (idle && !peer->ping_sent &&
 	    time_after(jiffies, peer->last_recv + timeout / 2)) {
 		peer->ping_sent = true;
-		harepl_send_packet(peer, HAREPL_WIRE_PING, 0, 0, 0, 0, 0, NULL, 0);
+		harepl_queue_ctl(peer, HAREPL_CTL_PING);
 	}
 	return 0;
 }
@@ -389,7 +421,7 @@ static int harepl_dispatch(struct harepl_peer *peer,
 	case HAREPL_WIRE_STATE:
 		return harepl_recv_state(peer, len, why);
 	case HAREPL_WIRE_PING:
-		harepl_send_packet(peer, HAREPL_WIRE_PING_ACK, 0, 0, 0, 0, 0, NULL, 0);
+		harepl_queue_ctl(peer, HAREPL_CTL_PONG);
 		return 0;
 	case HAREPL_WIRE_PING_ACK:
 		return 0;
@@ -405,6 +437,7 @@ static int harepl_dispatch(struct harepl_peer *peer,
 /* The worker's loop while connected; returns when the connection ends. */
 void harepl_receive_loop(struct harepl_peer *peer)
 {
+	unsigned long next_check = jiffies;
 	struct harepl_wire_hdr hdr;
 	const char *why = NULL;
 	int ret;
@@ -414,18 +447,20 @@ void harepl_receive_loop(struct harepl_peer *peer)
 	peer->last_una = tcp_sk(peer->sock->sk)->snd_una;
 	peer->ping_sent = false;
 	while (!kthread_should_stop()) {
-		ret = harepl_recv_hdr(peer, peer->sock, &hdr, &why);
-		if (ret == -EAGAIN) {
-			ret = harepl_check_timeout(peer, &why);
-			if (ret)
-				break;
-			continue;
-		}
+		ret = harepl_recv_hdr(peer, peer->sock, &hdr,
+				      harepl_packet_deadline(peer), false, &why);
 		if (!ret) {
 			peer->last_recv = jiffies;
 			peer->ping_sent = false;
 			ret = harepl_dispatch(peer, &hdr, &why);
 		}
+		/* also under steady traffic: a stuck request must not wait */
+		if ((!ret || ret == -EAGAIN) && time_after(jiffies, next_check)) {
+			next_check = jiffies + HZ / 4;
+			ret = harepl_check_timeout(peer, &why);
+		}
+		if (ret == -EAGAIN)
+			continue;
 		if (ret)
 			break;
 	}

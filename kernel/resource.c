@@ -211,7 +211,25 @@ void harepl_resource_event(struct harepl_resource *res, int event)
 	mutex_unlock(&harepl_lock);
 }
 
-/* The best state of any peer: what "connection" means for the resource. */
+static int harepl_conn_rank(enum harepl_conn_state st)
+{
+	switch (st) {
+	case HAREPL_CONN_STANDALONE:
+		return 0;
+	case HAREPL_CONN_CONNECTING:
+		return 1;
+	case HAREPL_CONN_AHEAD:
+	case HAREPL_CONN_BEHIND:
+		return 2;
+	default:
+		return 3;
+	}
+}
+
+/*
+ * The best state of any peer (connected, then Ahead/Behind, then
+ * Connecting): what "connection" means for the whole resource.
+ */
 enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res)
 {
 	enum harepl_conn_state best = HAREPL_CONN_STANDALONE, st;
@@ -220,7 +238,7 @@ enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res)
 	down_read(&res->peers_rwsem);
 	for (i = 0; i < res->npeers; i++) {
 		st = harepl_peer_state(res->peers[i]);
-		if (best == HAREPL_CONN_STANDALONE || best == HAREPL_CONN_CONNECTING)
+		if (harepl_conn_rank(st) > harepl_conn_rank(best))
 			best = st;
 	}
 	up_read(&res->peers_rwsem);

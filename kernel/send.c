@@ -157,7 +157,10 @@ static void harepl_peer_epoch(struct harepl_peer *peer)
 /* An async peer with the Ahead policy and no room: record, don't send. */
 static bool harepl_peer_full(struct harepl_peer *peer, struct harepl_req *req)
 {
-	int need = sizeof(struct harepl_wire_hdr) + (req->sectors << SECTOR_SHIFT);
+	int need = sizeof(struct harepl_wire_hdr);
+
+	if (harepl_bio_wire_type(req->bio) == HAREPL_WIRE_DATA)
+		need += req->sectors << SECTOR_SHIFT;
 
 	if (peer->conf.mode != HAREPL_MODE_ASYNC ||
 	    peer->conf.on_congestion != HAREPL_CONGESTION_AHEAD)
@@ -171,14 +174,32 @@ static bool harepl_peer_full(struct harepl_peer *peer, struct harepl_req *req)
 	spin_unlock(&peer->lock);
 	pr_warn("%s: peer %s: send buffer full, going Ahead\n",
 		peer->res->name, peer->addr_str);
-	wake_up(&peer->wq);	/* the worker reports the change */
+	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 	return true;
+}
+
+/*
+ * What the peer's ACK will find in @inflight: the request itself for a sync
+ * peer (it waits), its range for an async one (recorded out of sync if the
+ * connection ends before the ACK).
+ */
+static void *harepl_inflight_entry(struct harepl_peer *peer,
+				   struct harepl_req *req)
+{
+	if (peer->conf.mode == HAREPL_MODE_SYNC)
+		return req;
+	if (req->sector >= HAREPL_ASYNC_MAX_SECTOR ||
+	    req->sectors >= 1U << HAREPL_ASYNC_LEN_BITS)
+		return NULL;
+	return xa_mk_value((unsigned long)req->sector << HAREPL_ASYNC_LEN_BITS |
+			   req->sectors);
 }
 
 static void harepl_replicate_one(struct harepl_peer *peer,
 				 struct harepl_req *req)
 {
 	bool sync = peer->conf.mode == HAREPL_MODE_SYNC;
+	void *entry;
 	int ret;
 
 	mutex_lock(&peer->send_mutex);
@@ -188,21 +209,22 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 		return;
 	}
 	harepl_peer_epoch(peer);
-	if (sync) {
+	entry = harepl_inflight_entry(peer, req);
+	if (sync)
 		atomic_inc(&req->pending);
-		if (xa_insert(&peer->inflight, req->seq, req, GFP_NOIO)) {
+	if (!entry || xa_insert(&peer->inflight, req->seq, entry, GFP_NOIO)) {
+		if (sync)
 			atomic_dec(&req->pending);
-			mutex_unlock(&peer->send_mutex);
-			harepl_peer_mark_oos(peer, req->sector, req->sectors);
-			return;
-		}
+		mutex_unlock(&peer->send_mutex);
+		harepl_peer_mark_oos(peer, req->sector, req->sectors);
+		return;
 	}
-	ret = harepl_send_req(peer, req, sync ? HAREPL_WIRE_F_ACK : 0, !sync);
+	ret = harepl_send_req(peer, req, HAREPL_WIRE_F_ACK, !sync);
 	mutex_unlock(&peer->send_mutex);
 	if (!ret)
 		return;
 	/* no ACK will come: the request is ours to release, if still listed */
-	if (sync && xa_erase(&peer->inflight, req->seq))
+	if (xa_erase(&peer->inflight, req->seq) == entry && sync)
 		harepl_req_put(req);
 	harepl_peer_mark_oos(peer, req->sector, req->sectors);
 	harepl_peer_drop(peer, "send failed");
@@ -219,7 +241,11 @@ void harepl_replicate(struct harepl_resource *res, struct harepl_req *req)
 	up_read(&res->peers_rwsem);
 }
 
-/* Secondary: ACKs for completed writes, batched while more are queued. */
+/*
+ * Off the receive thread, which must never wait behind a writer holding
+ * the send mutex: pings, answers to pings, state reports, and the
+ * secondary's ACKs for completed writes, batched while more are queued.
+ */
 void harepl_ack_work(struct work_struct *work)
 {
 	struct harepl_peer *peer = container_of(work, struct harepl_peer, ack_work);
@@ -227,6 +253,17 @@ void harepl_ack_work(struct work_struct *work)
 	struct harepl_wire_hdr hdr;
 	LIST_HEAD(acks);
 	int ret = 0;
+
+	if (test_and_clear_bit(HAREPL_CTL_EVENT, &peer->ctl))
+		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+	if (test_and_clear_bit(HAREPL_CTL_PONG, &peer->ctl))
+		ret = harepl_send_packet(peer, HAREPL_WIRE_PING_ACK, 0, 0, 0, 0, 0,
+					 NULL, 0);
+	if (test_and_clear_bit(HAREPL_CTL_PING, &peer->ctl))
+		ret = harepl_send_packet(peer, HAREPL_WIRE_PING, 0, 0, 0, 0, 0,
+					 NULL, 0);
+	if (ret == -ENOTCONN)
+		ret = 0;
 
 	spin_lock_irq(&peer->ack_lock);
 	list_splice_init(&peer->acks, &acks);

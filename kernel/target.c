@@ -5,8 +5,10 @@
  *   <start> <len> harepl <data-dev> <meta-dev|internal> <resource-name>
  *                        [<#feature args> [no_discard_passdown]]
  *
- * For now I/O passes through to the data device; a secondary fails reads
- * and writes and its dm device is read-only.
+ * A primary's reads go to the data device; its writes also go to every
+ * connected peer (write.c). A secondary fails reads and writes of its own
+ * and its dm device is read-only; the module writes what the primary sends
+ * straight to its data device (receive.c).
  */
 
 #include <linux/device-mapper.h>

@@ -60,8 +60,12 @@
  *        HAREPL_PEER_A_TIMEOUT_MS, HAREPL_PEER_A_SNDBUF,
  *        HAREPL_PEER_A_ON_CONGESTION: as configured
  *
- * The resource's HAREPL_A_RES_CONN_STATE is the best of its peers' states
- * (StandAlone without peers).
+ * HAREPL_A_RES_PEERS is an empty nest when there are no peers; every peer
+ * attribute is present except ROLE and DISK_STATE, which are sent only
+ * while connected. The resource's HAREPL_A_RES_CONN_STATE is the best of
+ * its peers' states: a connected one, then Ahead/Behind, then Connecting;
+ * StandAlone without peers. A change of any peer's state is reported as
+ * HAREPL_EVENT_CONN with the whole resource, peers included.
  *
  * HAREPL_CMD_SET_ROLE
  * -------------------
@@ -86,14 +90,20 @@
  * ------------------
  *
  * Needs CAP_NET_ADMIN. Starts replication: listens on the local address
- * and connects to every peer (both sides listen and connect; one connection
- * per peer survives, the one opened by the lower node id). Sockets live in
- * the caller's network namespace. Contains:
+ * and connects to every peer (both sides listen and connect; the first
+ * connection whose handshake completes is kept and a second one closed;
+ * jittered backoff separates two nodes dialling at once). Sockets live in
+ * the caller's network namespace, which they keep alive until DISCONNECT.
+ * Peer and local addresses must be of one family and have a port; there
+ * may be at most as many peers as the superblock has bitmap slots (else
+ * E2BIG). HAREPL_PEER_A_SNDBUF and _ON_CONGESTION only matter for async
+ * peers. Contains:
  *
  *    HAREPL_A_RES_NAME: NLA_NUL_STRING
  *    HAREPL_A_RES_LOCAL_ADDR: struct sockaddr_in or sockaddr_in6
  *    HAREPL_A_RES_SECRET: binary, 1..HAREPL_SECRET_MAX bytes, optional
- *        (without it peers are not authenticated); never reported back
+ *        (without it peers are not authenticated; empty is refused);
+ *        never reported back
  *    HAREPL_A_RES_PEERS: NLA_NESTED, 1..HAREPL_MAX_PEERS entries of
  *        NLA_NESTED, each:
  *        HAREPL_PEER_A_NODE_ID: NLA_U32, required, differs from ours
@@ -113,8 +123,9 @@
  * ---------------------
  *
  * Needs CAP_NET_ADMIN. Contains HAREPL_A_RES_NAME. Closes every
- * connection and forgets the peers; writes from then on are recorded as
- * out of sync. Disconnecting a resource that is not connected succeeds.
+ * connection and forgets the peers with their out-of-sync records (kept
+ * in memory only, for now). Disconnecting a resource that is not
+ * connected succeeds.
  *
  * Events
  * ------

@@ -15,23 +15,27 @@
  *   AUTH   -> (HAREPL_WIRE_MAC_LEN bytes)    HMAC-SHA256(secret,
  *              "harepl-auth-v1" || peer's nonce || own node id, be32)
  *   STATE  -> (struct harepl_wire_state)     role, disk, size
- * A side that refuses sends ERROR (struct harepl_wire_error) and closes.
- * Nothing but these is sent before both AUTHs have been verified.
+ * A side that refuses sends ERROR (struct harepl_wire_error) and closes;
+ * ERROR is only sent during the handshake. Nothing but these is sent
+ * before both AUTHs have been verified. The whole handshake has 5 s.
  *
  * Replication (primary to secondary; seq is the primary's request id):
  *   DATA          sector, size, payload of size bytes, flags FUA/PREFLUSH
  *   DISCARD       sector, size (no payload)
  *   WRITE_ZEROES  sector, size (no payload)
  *   FLUSH         empty flush (no payload)
- *   ACK           secondary to primary: seq, status (0 or -errno)
+ *   ACK           secondary to primary, for requests with F_ACK: seq,
+ *                 status (0 or -errno)
  * Requests carry an epoch: the secondary applies no request of epoch E+1
  * before every request of epoch E has completed on its disk. The primary
  * starts a new epoch whenever a write completed since the last request
  * was sent, so writes completed before another was issued reach the
  * secondary's disk first.
  *
- * Any time: PING / PING_ACK (keepalive), STATE (role or disk changed),
- * ERROR (then close).
+ * After the handshake: PING / PING_ACK (keepalive, when the connection is
+ * idle), STATE (role or disk changed). A bad packet closes the connection
+ * without further notice; the reason is in the receiver's log. Async peers
+ * also ACK every write, so that the primary knows what never arrived.
  */
 
 #ifndef _UAPI_LINUX_HAREPL_WIRE_H
@@ -109,7 +113,6 @@ enum harepl_wire_error_code {
 	HAREPL_WIRE_E_PEER,		/* unknown node id or resource */
 	HAREPL_WIRE_E_SIZE,		/* the peer's device is smaller */
 	HAREPL_WIRE_E_ROLE,		/* two primaries */
-	HAREPL_WIRE_E_SHUTDOWN,		/* orderly disconnect */
 	__HAREPL_WIRE_E_MAX
 };
 
