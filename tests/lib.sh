@@ -358,3 +358,14 @@ dmesg_since() {
 	dmesg | awk -v m="harepl-test: mark $1" 'index($0, m) { n = NR } { l[NR] = $0 }
 		END { for (i = n ? n : 1; i <= NR; i++) print l[i] }'
 }
+
+# vm_send PORT FILE: (two VMs) send FILE to the other VM's PORT, retrying for 60 s until it listens
+vm_send() {
+	_vs_peer=192.0.2.$((2 - HAREPL_NODE))
+	wait_for "timeout 10 nc $_vs_peer $1 <'$2' 2>/dev/null" 60
+}
+
+# vm_receive PORT TIMEOUT_S FILE: (two VMs) wait for one connection on PORT, store what it sent in FILE
+vm_receive() {
+	timeout "$2" nc -l -p "$1" </dev/null >"$3"
+}
