@@ -584,7 +584,7 @@ static void c_hello_bad_node(struct out *o)
 		hello.node_id = htonl(opt.their_id);	/* its own id */
 		break;
 	case 1:
-		hello.node_id = htonl(HAREPL_MAX_PEERS + 1);
+		hello.node_id = htonl(HAREPL_MD_MAX_PEERS + 1);	/* ids are 0..8 */
 		break;
 	case 2:
 		hello.node_id = htonl(0xffffffff);

@@ -50,7 +50,7 @@ ktap_test_result "fio_completes_and_verifies" fio_ok
 
 on_time() {
 	# 15.4 s of writes, at most one timeout of stall, the verify pass, slack
-	[ $ELAPSED -lt $((15400 + TIMEOUT_MS + 10000)) ]
+	[ $ELAPSED -lt $((15400 + TIMEOUT_MS + 15000)) ]
 }
 ktap_test_result "fio_finishes_on_time" on_time
 
