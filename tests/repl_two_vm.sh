@@ -45,14 +45,10 @@ FIO_FUA="--name=fua --ioengine=libaio --direct=1 --offset=40M --size=4M --bs=4k
 
 field() { hareplctl status --json r0 | jq -r ".$1"; }
 
-# send PORT MESSAGE: send one line to the peer, retrying for 60 s while it does not listen yet
+# send PORT MESSAGE: one line to the peer (vm_send retries while it does not listen yet)
 send() {
-	wait_for "echo '$2' | timeout 10 nc $PEER_IP $1 2>/dev/null" 60
-}
-
-# receive PORT TIMEOUT_S FILE: wait for one connection on PORT and store what it sent
-receive() {
-	timeout "$2" nc -l -p "$1" </dev/null >"$3"
+	echo "$2" >/tmp/send.msg
+	vm_send "$1" /tmp/send.msg
 }
 
 wait_for "ping -c 1 -W 1 $PEER_IP >/dev/null 2>&1" 60 || die "peer unreachable"
@@ -103,7 +99,7 @@ if [ "$ME" = 0 ]; then
 
 	same() {
 		mine=$(disk_md5 /dev/vdb "$SECTORS")
-		receive 9001 180 /tmp/peer.msg &
+		vm_receive 9001 180 /tmp/peer.msg &
 		rx=$!
 		send 9000 "done $SECTORS" || { log "node 1 never listened on 9000"; kill $rx; return 1; }
 		wait $rx || { log "no answer from node 1 on 9001"; return 1; }
@@ -122,7 +118,7 @@ else
 
 	report() {
 		# node 0's writes have all completed (sync: acknowledged) when it says done
-		receive 9000 240 /tmp/done.msg || { log "no word from node 0"; return 1; }
+		vm_receive 9000 240 /tmp/done.msg || { log "no word from node 0"; return 1; }
 		log "node 0: $(cat /tmp/done.msg)"
 		[ "$(cat /tmp/done.msg)" = "done $SECTORS" ] || log "data area sizes differ"
 		mine=$(disk_md5 /dev/vdb "$SECTORS")
