@@ -350,6 +350,33 @@ zero_md5() {
 # fio_json FILE FILTER: jq -r FILTER on the --output-format=json FILE of fio (skipping warnings before the JSON)
 fio_json() { sed -n '/^{/,$p' "$1" | jq -r "$2"; }
 
+# fio_writes DEV JOB [median]: fio JOB (options, word-split) writes and verifies DEV, logs exit, error, bytes (and median completion); true if it wrote without error, adding the bytes to WRITTEN
+fio_writes() {
+	fio $2 --filename="$1" --do_verify=1 --output-format=json \
+		--output=/tmp/fio.json >/tmp/fio.err 2>&1
+	_fw_rc=$?
+	_fw_errs=$(fio_json /tmp/fio.json '.jobs[0].error')
+	_fw_bytes=$(repl_num "$(fio_json /tmp/fio.json '.jobs[0].write.io_bytes')")
+	_fw_p50=
+	[ "${3:-}" != median ] ||
+		_fw_p50=", median completion $(fio_json /tmp/fio.json '.jobs[0].write.clat_ns.percentile["50.000000"]')ns"
+	log "fio exit $_fw_rc, error $_fw_errs, wrote $_fw_bytes bytes$_fw_p50"
+	[ $_fw_rc -eq 0 ] && [ "$_fw_errs" = 0 ] && [ "$_fw_bytes" -gt 0 ] ||
+		{ sed 's/^/# /' /tmp/fio.err; return 1; }
+	WRITTEN=$((WRITTEN + _fw_bytes))
+}
+
+# fio_verify_only DISK JOB...: fio checks what each JOB (options, word-split) wrote on DISK (output in /tmp/vN.out, logged on failure); true if all verify
+fio_verify_only() {
+	_fv_disk=$1 _fv_n=0
+	shift
+	for _fv_job; do
+		_fv_n=$((_fv_n + 1))
+		fio $_fv_job --filename="$_fv_disk" --verify_only=1 >/tmp/v$_fv_n.out 2>&1 ||
+			{ sed 's/^/# /' /tmp/v$_fv_n.out; return 1; }
+	done
+}
+
 # kmsg_mark NAME: put "harepl-test: mark NAME" into the kernel log (for dmesg_since)
 kmsg_mark() { echo "harepl-test: mark $1" >/dev/kmsg; }
 

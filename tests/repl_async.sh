@@ -34,20 +34,8 @@ async_states() {
 ktap_test_result "states_when_connected" async_states
 
 WRITTEN=0
-fio_writes() {
-	fio $1 --filename=/dev/mapper/r0a --do_verify=1 --output-format=json \
-		--output=/tmp/fio.json >/tmp/fio.err 2>&1
-	rc=$?
-	errs=$(fio_json /tmp/fio.json '.jobs[0].error')
-	bytes=$(repl_num "$(fio_json /tmp/fio.json '.jobs[0].write.io_bytes')")
-	p50=$(fio_json /tmp/fio.json '.jobs[0].write.clat_ns.percentile["50.000000"]')
-	log "fio exit $rc, error $errs, wrote $bytes bytes, median completion ${p50}ns"
-	[ $rc -eq 0 ] && [ "$errs" = 0 ] && [ "$bytes" -gt 0 ] ||
-		{ sed 's/^/# /' /tmp/fio.err; return 1; }
-	WRITTEN=$((WRITTEN + bytes))
-}
-ktap_test_result "fio_randwrite_verify" fio_writes "$FIO_RAND"
-ktap_test_result "fio_fua_fsync_verify" fio_writes "$FIO_FUA"
+ktap_test_result "fio_randwrite_verify" fio_writes /dev/mapper/r0a "$FIO_RAND" median
+ktap_test_result "fio_fua_fsync_verify" fio_writes /dev/mapper/r0a "$FIO_FUA" median
 
 drained() {
 	if ! repl_wait_drained nsa 120; then
@@ -71,10 +59,7 @@ ktap_test_result "data_areas_identical" identical
 
 secondary_verifies() {
 	run repl_ctl nsb down r0 || return 1
-	fio $FIO_RAND --filename=/dev/vdc --verify_only=1 >/tmp/v1.out 2>&1 ||
-		{ sed 's/^/# /' /tmp/v1.out; return 1; }
-	fio $FIO_FUA --filename=/dev/vdc --verify_only=1 >/tmp/v2.out 2>&1 ||
-		{ sed 's/^/# /' /tmp/v2.out; return 1; }
+	fio_verify_only /dev/vdc "$FIO_RAND" "$FIO_FUA"
 }
 ktap_test_result "secondary_disk_verifies" secondary_verifies
 

@@ -40,20 +40,8 @@ connected_states() {
 ktap_test_result "states_when_connected" connected_states
 
 WRITTEN=0
-fio_writes() {
-	# $1: the job's options; adds the bytes written to WRITTEN
-	fio $1 --filename=/dev/mapper/r0a --do_verify=1 --output-format=json \
-		--output=/tmp/fio.json >/tmp/fio.err 2>&1
-	rc=$?
-	errs=$(fio_json /tmp/fio.json '.jobs[0].error')
-	bytes=$(repl_num "$(fio_json /tmp/fio.json '.jobs[0].write.io_bytes')")
-	log "fio exit $rc, error $errs, wrote $bytes bytes"
-	[ $rc -eq 0 ] && [ "$errs" = 0 ] && [ "$bytes" -gt 0 ] ||
-		{ sed 's/^/# /' /tmp/fio.err; return 1; }
-	WRITTEN=$((WRITTEN + bytes))
-}
-ktap_test_result "fio_randwrite_verify" fio_writes "$FIO_RAND"
-ktap_test_result "fio_fua_fsync_verify" fio_writes "$FIO_FUA"
+ktap_test_result "fio_randwrite_verify" fio_writes /dev/mapper/r0a "$FIO_RAND"
+ktap_test_result "fio_fua_fsync_verify" fio_writes /dev/mapper/r0a "$FIO_FUA"
 
 all_acked() {
 	# every write completed, so every write was acknowledged
@@ -75,10 +63,7 @@ ktap_test_result "connected_throughout_nothing_out_of_sync" still_connected
 secondary_verifies() {
 	# the secondary's disk on its own holds what fio wrote (same offsets: internal metadata)
 	run repl_ctl nsb down r0 || return 1
-	fio $FIO_RAND --filename=/dev/vdc --verify_only=1 >/tmp/v1.out 2>&1 ||
-		{ sed 's/^/# /' /tmp/v1.out; return 1; }
-	fio $FIO_FUA --filename=/dev/vdc --verify_only=1 >/tmp/v2.out 2>&1 ||
-		{ sed 's/^/# /' /tmp/v2.out; return 1; }
+	fio_verify_only /dev/vdc "$FIO_RAND" "$FIO_FUA"
 }
 ktap_test_result "secondary_disk_verifies" secondary_verifies
 

@@ -74,19 +74,8 @@ if [ "$ME" = 0 ]; then
 	ktap_test_result "primary_connected_to_secondary" states
 
 	WRITTEN=0
-	fio_writes() {
-		fio $1 --filename=/dev/mapper/r0 --do_verify=1 --output-format=json \
-			--output=/tmp/fio.json >/tmp/fio.err 2>&1
-		rc=$?
-		errs=$(fio_json /tmp/fio.json '.jobs[0].error')
-		bytes=$(repl_num "$(fio_json /tmp/fio.json '.jobs[0].write.io_bytes')")
-		log "fio exit $rc, error $errs, wrote $bytes bytes"
-		[ $rc -eq 0 ] && [ "$errs" = 0 ] && [ "$bytes" -gt 0 ] ||
-			{ sed 's/^/# /' /tmp/fio.err; return 1; }
-		WRITTEN=$((WRITTEN + bytes))
-	}
-	ktap_test_result "fio_randwrite_verify" fio_writes "$FIO_RAND"
-	ktap_test_result "fio_fua_fsync_verify" fio_writes "$FIO_FUA"
+	ktap_test_result "fio_randwrite_verify" fio_writes /dev/mapper/r0 "$FIO_RAND"
+	ktap_test_result "fio_fua_fsync_verify" fio_writes /dev/mapper/r0 "$FIO_FUA"
 
 	acked() {
 		wait_for '[ "$(field "peers[0].inflight")" = 0 ]' 2 || return 1
@@ -129,10 +118,7 @@ else
 
 	own_disk() {
 		run hareplctl down r0 || return 1
-		fio $FIO_RAND --filename=/dev/vdb --verify_only=1 >/tmp/v1.out 2>&1 ||
-			{ sed 's/^/# /' /tmp/v1.out; return 1; }
-		fio $FIO_FUA --filename=/dev/vdb --verify_only=1 >/tmp/v2.out 2>&1 ||
-			{ sed 's/^/# /' /tmp/v2.out; return 1; }
+		fio_verify_only /dev/vdb "$FIO_RAND" "$FIO_FUA"
 	}
 	ktap_test_result "own_disk_verifies" own_disk
 fi

@@ -67,41 +67,13 @@ static int do_disconnect(const char *name)
 	return rc;
 }
 
-/* Options of both; returns RC_OK to go on, -1 after --help, else an exit code */
-static int parse_opts(int argc, char *argv[], const char **config, const char *usage)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	int c;
-
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*config = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
-	return RC_OK;
-}
-
 int connect_main(int argc, char *argv[], const char *config)
 {
 	struct conf *conf;
-	int rc = parse_opts(argc, argv, &config, connect_usage);
+	int rc = parse_args(argc, argv, connect_usage, &config, NULL, NULL);
 
-	if (rc)
-		return rc < 0 ? RC_OK : rc;
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = conf_from_args(argv[optind], config, argv[0], connect_usage, &conf);
 	if (rc)
 		return rc;
@@ -113,10 +85,10 @@ int connect_main(int argc, char *argv[], const char *config)
 int disconnect_main(int argc, char *argv[], const char *config)
 {
 	char name[HAREPL_NAME_MAX];
-	int rc = parse_opts(argc, argv, &config, disconnect_usage);
+	int rc = parse_args(argc, argv, disconnect_usage, &config, NULL, NULL);
 
-	if (rc)
-		return rc < 0 ? RC_OK : rc;
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = resource_arg(argv[optind], config, argv[0], disconnect_usage, name);
 	if (rc)
 		return rc;

@@ -55,52 +55,31 @@ static int parse_chunk(const char *s, uint32_t *sectors)
 	return 0;
 }
 
-static int parse_opts(int argc, char *argv[], const char **config,
-		      struct create_opts *o)
+/* --chunk-size, --max-peers and --force, into struct create_opts */
+static int parse_opt(int c, const char *arg, const char *cmd, void *data)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "chunk-size", required_argument, NULL, 's' },
-		{ "max-peers", required_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	struct create_opts *o = data;
 	unsigned long long v;
-	int c;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:fh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			*config = optarg;
+	switch (c) {
+	case 's':
+		if (parse_chunk(arg, &o->chunk_sectors) == 0)
 			break;
-		case 's':
-			if (parse_chunk(optarg, &o->chunk_sectors) == 0)
-				break;
-			pr_err(argv[0], "bad --chunk-size '%s': expected a power of two from 4K to 1M",
-			       optarg);
-			return RC_USAGE;
-		case 'p':
-			if (parse_uint(optarg, HAREPL_MD_MAX_PEERS, &v) == 0 && v >= 1) {
-				o->max_peers = (uint32_t)v;
-				break;
-			}
-			pr_err(argv[0], "bad --max-peers '%s': expected 1 to %d",
-			       optarg, HAREPL_MD_MAX_PEERS);
-			return RC_USAGE;
-		case 'f':
-			o->force = true;
+		pr_err(cmd, "bad --chunk-size '%s': expected a power of two from 4K to 1M",
+		       arg);
+		return RC_USAGE;
+	case 'p':
+		if (parse_uint(arg, HAREPL_MD_MAX_PEERS, &v) == 0 && v >= 1) {
+			o->max_peers = (uint32_t)v;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return -1;
-		default:
-			return usage_error(usage, argv[0], argv, c);
 		}
+		pr_err(cmd, "bad --max-peers '%s': expected 1 to %d",
+		       arg, HAREPL_MD_MAX_PEERS);
+		return RC_USAGE;
+	case 'f':
+		o->force = true;
+		break;
 	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
 	return RC_OK;
 }
 
@@ -295,13 +274,22 @@ out:
 
 int create_md_main(int argc, char *argv[], const char *config)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "chunk-size", required_argument, NULL, 's' },
+		{ "max-peers", required_argument, NULL, 'p' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const struct subcmd_opts own = { ":c:fh", opts, false, parse_opt };
 	struct create_opts o = { HAREPL_MD_CHUNK_DEF_SECTORS, 2, false };
 	struct conf *c;
 	int rc;
 
-	rc = parse_opts(argc, argv, &config, &o);
-	if (rc)
-		return rc < 0 ? RC_OK : rc;
+	rc = parse_args(argc, argv, usage, &config, &own, &o);
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = conf_from_args(argv[optind], config, argv[0], usage, &c);
 	if (rc)
 		return rc;

@@ -117,29 +117,12 @@ static int down(const char *name)
 
 int down_main(int argc, char *argv[], const char *config)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	char name[HAREPL_NAME_MAX];
-	int c, rc;
+	int rc;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return RC_OK;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
+	rc = parse_args(argc, argv, usage, &config, NULL, NULL);
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = resource_arg(argv[optind], config, argv[0], usage, name);
 	if (rc)
 		return rc;

@@ -229,6 +229,29 @@ static int parse_timeout(const char *s, double *out)
 	return 0;
 }
 
+/* --json, --count and --timeout, into struct ev_opts */
+static int parse_opt(int c, const char *arg, const char *cmd, void *data)
+{
+	struct ev_opts *o = data;
+
+	switch (c) {
+	case 'j':
+		o->json = true;
+		break;
+	case 'n':
+		if (parse_uint(arg, ~0ULL, &o->max) == 0 && o->max > 0)
+			break;
+		pr_err(cmd, "bad --count '%s': expected a positive number", arg);
+		return RC_USAGE;
+	case 't':
+		if (parse_timeout(arg, &o->timeout) == 0)
+			break;
+		pr_err(cmd, "bad --timeout '%s': expected seconds", arg);
+		return RC_USAGE;
+	}
+	return RC_OK;
+}
+
 int events_main(int argc, char *argv[], const char *config)
 {
 	static const struct option opts[] = {
@@ -239,36 +262,13 @@ int events_main(int argc, char *argv[], const char *config)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	static const struct subcmd_opts own = { ":c:jn:t:h", opts, true, parse_opt };
 	struct ev_opts o = { .timeout = -1 };
-	int c;
+	int rc;
 
-	(void)config;
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:jn:t:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'j':
-			o.json = true;
-			break;
-		case 'n':
-			if (parse_uint(optarg, ~0ULL, &o.max) == 0 && o.max > 0)
-				break;
-			pr_err(argv[0], "bad --count '%s': expected a positive number", optarg);
-			return RC_USAGE;
-		case 't':
-			if (parse_timeout(optarg, &o.timeout) == 0)
-				break;
-			pr_err(argv[0], "bad --timeout '%s': expected seconds", optarg);
-			return RC_USAGE;
-		case 'h':
-			fputs(usage, stdout);
-			return RC_OK;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc > optind)
-		return usage_extra(usage, argv[0], argv[optind]);
+	/* -c is taken and ignored */
+	rc = parse_args(argc, argv, usage, &config, &own, &o);
+	if (rc != ARGS_PARSED)
+		return rc;
 	return run(&o);
 }

@@ -58,38 +58,18 @@ static int role_main(int argc, char *argv[], const char *config, uint32_t role)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'f' },	/* primary only */
+		{ "force", no_argument, NULL, 'f' },
 		{ 0 }
 	};
-	static const struct option secondary_opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
+	static const struct subcmd_opts primary_opts = { ":c:fh", opts, false, opt_flag };
 	bool primary = role == HAREPL_ROLE_PRIMARY, force = false;
 	const char *usage = primary ? primary_usage : secondary_usage;
 	char name[HAREPL_NAME_MAX];
-	int c, rc;
+	int rc;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, primary ? ":c:fh" : ":c:h",
-				primary ? opts : secondary_opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'f':
-			force = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return RC_OK;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
+	rc = parse_args(argc, argv, usage, &config, primary ? &primary_opts : NULL, &force);
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = resource_arg(argv[optind], config, argv[0], usage, name);
 	if (rc)
 		return rc;

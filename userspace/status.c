@@ -61,34 +61,14 @@ static int status(const char *name, bool json)
 
 int status_main(int argc, char *argv[], const char *config)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	const char *name;
 	bool json = false;
-	int c;
+	int rc;
 
-	(void)config;	/* resources are named on the command line */
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:jh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return RC_OK;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
+	/* -c is taken and ignored: resources are named on the command line */
+	rc = parse_args(argc, argv, usage, &config, &json_opts, &json);
+	if (rc != ARGS_PARSED)
+		return rc;
 	name = argv[optind];
 	if (name && !valid_res_name(name)) {
 		pr_err(argv[0], "bad resource name '%s'", name);

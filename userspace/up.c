@@ -150,29 +150,12 @@ out:
 
 int up_main(int argc, char *argv[], const char *config)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct conf *conf;
-	int c, rc;
+	int rc;
 
-	getopt_reset();
-	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			config = optarg;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return RC_OK;
-		default:
-			return usage_error(usage, argv[0], argv, c);
-		}
-	}
-	if (argc - optind > 1)
-		return usage_extra(usage, argv[0], argv[optind + 1]);
+	rc = parse_args(argc, argv, usage, &config, NULL, NULL);
+	if (rc != ARGS_PARSED)
+		return rc;
 	rc = conf_from_args(argv[optind], config, argv[0], usage, &conf);
 	if (rc)
 		return rc;

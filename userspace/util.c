@@ -189,7 +189,7 @@ void json_string(FILE *f, const char *s)
 }
 
 /* Each subcommand parses its own options with getopt_long() from scratch */
-void getopt_reset(void)
+static void getopt_reset(void)
 {
 	optind = 0;
 	optopt = 0;
@@ -197,7 +197,7 @@ void getopt_reset(void)
 }
 
 /* Reports what getopt_long() returned for a bad option; returns RC_USAGE */
-int usage_error(const char *usage, const char *cmd, char **argv, int c)
+static int usage_error(const char *usage, const char *cmd, char **argv, int c)
 {
 	const char *opt = argv[optind - 1];
 
@@ -220,3 +220,59 @@ int usage_extra(const char *usage, const char *cmd, const char *arg)
 	fputs(usage, stderr);
 	return RC_USAGE;
 }
+
+/* Only -c FILE and -h, and one operand */
+static const struct option plain_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+static const struct subcmd_opts plain_opts = { ":c:h", plain_longopts, false, NULL };
+
+int parse_args(int argc, char *argv[], const char *usage, const char **config,
+	       const struct subcmd_opts *own, void *data)
+{
+	int c, rc, max;
+
+	if (!own)
+		own = &plain_opts;
+	max = own->no_operand ? 0 : 1;
+	getopt_reset();
+	while ((c = getopt_long(argc, argv, own->optstring, own->longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return RC_OK;
+		case ':':
+		case '?':
+			return usage_error(usage, argv[0], argv, c);
+		default:
+			rc = own->fn(c, optarg, argv[0], data);
+			if (rc)
+				return rc;
+		}
+	}
+	if (argc - optind > max)
+		return usage_extra(usage, argv[0], argv[optind + max]);
+	return ARGS_PARSED;
+}
+
+int opt_flag(int c, const char *arg, const char *cmd, void *data)
+{
+	(void)c;
+	(void)arg;
+	(void)cmd;
+	*(bool *)data = true;
+	return RC_OK;
+}
+
+static const struct option json_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 }
+};
+const struct subcmd_opts json_opts = { ":c:jh", json_longopts, false, opt_flag };

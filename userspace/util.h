@@ -2,6 +2,7 @@
 #ifndef HAREPLCTL_UTIL_H
 #define HAREPLCTL_UTIL_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -45,8 +46,32 @@ const char *fmt_time_ns(char buf[TIME_BUF], uint64_t ns);
 void json_string(FILE *f, const char *s);
 
 /* Subcommand option parsing */
-void getopt_reset(void);
-int usage_error(const char *usage, const char *cmd, char **argv, int c);
+/* Reports a missing (arg NULL) or an extra operand; returns RC_USAGE */
 int usage_extra(const char *usage, const char *cmd, const char *arg);
+
+/* What a subcommand takes besides -c FILE, -h and one operand RES */
+struct subcmd_opts {
+	const char *optstring;		/* getopt_long()'s, with ":c:" and "h" */
+	const struct option *longopts;	/* with --config and --help */
+	bool no_operand;		/* takes no RES */
+	/* Its own option c, with argument arg or NULL: RC_OK, or an exit code */
+	int (*fn)(int c, const char *arg, const char *cmd, void *data);
+};
+
+/* parse_args(): the command line is good, the operands start at argv[optind] */
+#define ARGS_PARSED (-1)
+
+/*
+ * Parses a subcommand's options, only -c FILE and -h when own is NULL:
+ * -c sets *config, -h prints usage, own->fn(..., data) takes the others.
+ * Returns ARGS_PARSED, else the subcommand's exit code: RC_OK after --help,
+ * RC_USAGE (with a message and usage on stderr) or own->fn's.
+ */
+int parse_args(int argc, char *argv[], const char *usage, const char **config,
+	       const struct subcmd_opts *own, void *data);
+/* own->fn of a subcommand whose one own option is a flag: *(bool *)data = true */
+int opt_flag(int c, const char *arg, const char *cmd, void *data);
+/* own of a subcommand whose one own option is -j, --json */
+extern const struct subcmd_opts json_opts;
 
 #endif
