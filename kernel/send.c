@@ -143,10 +143,17 @@ static int harepl_send_req(struct harepl_peer *peer, struct harepl_req *req,
 /*
  * A new epoch whenever a write completed since the last request went out:
  * the secondary then applies nothing of it before all of the last one.
+ * Only async peers need this: a write to a sync peer completes only once
+ * that peer has it on disk, so whatever depends on it, issued later, can
+ * never overtake it there; and the secondary's draining between epochs
+ * would serialise a sync peer's writes for nothing.
  */
 static void harepl_peer_epoch(struct harepl_peer *peer)
 {
 	s64 done = atomic64_read(&peer->res->completions);
+
+	if (peer->conf.mode == HAREPL_MODE_SYNC)
+		return;
 
 	if (done != peer->epoch_completions) {
 		peer->epoch++;
