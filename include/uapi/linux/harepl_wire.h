@@ -27,10 +27,11 @@
  *   ACK           secondary to primary, for requests with F_ACK: seq,
  *                 status (0 or -errno)
  * Requests carry an epoch: the secondary applies no request of epoch E+1
- * before every request of epoch E has completed on its disk. The primary
- * starts a new epoch whenever a write completed since the last request
- * was sent, so writes completed before another was issued reach the
- * secondary's disk first.
+ * before every request of epoch E has completed on its disk. Towards an
+ * async peer the primary starts a new epoch whenever a write completed
+ * since the last request was sent, so writes completed before another was
+ * issued reach the secondary's disk first. A sync peer's epoch changes only
+ * with the connection: a write completes only once that peer has it.
  *
  * After the handshake: PING / PING_ACK (keepalive, when the connection is
  * idle), STATE (role or disk changed). A bad packet closes the connection
