@@ -16,7 +16,7 @@ TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -I$
 TEST_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/*.c))
 
-.PHONY: all module userspace deps ksrc tests-bin initramfs check demo style \
+.PHONY: all module userspace deps ksrc tests-bin initramfs check demo bench style \
 	sparse clean
 
 all: module userspace
@@ -53,6 +53,13 @@ check: deps
 demo: deps
 	$(MAKE) initramfs
 	scripts/run-tests.sh -v demo
+
+# raw disk, link, harepl sync/async and DRBD 8.4 protocol C/A side by side in
+# two VMs (about 14 min; QUICK=1: the smoke test, about 2 min). Writes
+# build/bench/results.txt and Documentation/performance.{md,png}.
+bench: deps
+	$(MAKE) initramfs
+	scripts/bench.sh $(if $(QUICK),--quick)
 
 style: ksrc
 	$(CHECKPATCH) --no-tree --strict -f $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) \

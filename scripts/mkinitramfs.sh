@@ -94,9 +94,12 @@ done
 # applet that execs, e.g. timeout, env, xargs). So /bin/sh is dash, and the
 # exec-ing applets are the real tools: then "ip" in a test is iproute2's.
 for t in ip tc fio dmsetup mke2fs e2fsck setpriv kmod jq dash timeout env nice \
-	nohup xargs setsid nsenter unshare taskset flock blkdiscard dmesg; do
+	nohup xargs setsid nsenter unshare taskset flock blkdiscard dmesg iperf3 drbdmeta; do
 	host_tool "$t"
 done
+# DRBD 8.4's drbdsetup (drbd-utils), for make bench's side-by-side runs
+[ -x /usr/lib/drbd/drbdsetup-84 ] || die "/usr/lib/drbd/drbdsetup-84 not found (run scripts/install-deps.sh)"
+install_bin /usr/lib/drbd/drbdsetup-84 /usr/lib/drbd/drbdsetup-84
 rm -f "$ROOT/bin/sh"
 ln -s "$(command -v dash)" "$ROOT/bin/sh"
 # e2fsprogs aliases
@@ -213,6 +216,10 @@ for f in "$SRC"/tests/*.sh "$SRC"/tests/*.conf "$SRC"/scripts/demo-*.sh; do
 	cp "$f" "$ROOT/tests/"
 	case $f in *.sh) chmod 755 "$ROOT/tests/$(basename "$f")" ;; esac
 done
+# make bench's guest side (tests/bench/*.sh, run as harepl_test=bench/NAME)
+mkdir -p "$ROOT/tests/bench"
+cp "$SRC"/tests/bench/*.sh "$ROOT/tests/bench/"
+chmod 755 "$ROOT"/tests/bench/*.sh
 echo "$KVER" >"$ROOT/etc/harepl/kver"
 
 # --- pack ------------------------------------------------------------------

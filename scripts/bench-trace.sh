@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bench-trace.sh [SYSTEM] - where a replicated 4 KiB qd1 write's time goes.
+#
+# Boots the two bench VMs (as scripts/bench.sh does), sets up SYSTEM
+# (harepl-sync by default; drbd-C, harepl-async, ... as in make bench), runs
+# 3 s of 4 KiB random writes at qd1 on node 0 while both nodes record
+# tracefs events (tests/bench/trace-qd1.sh), and prints the median of each
+# step of a write: on node 0 from the bio's arrival to the data leaving
+# eth0, to the acknowledgement arriving, to the completion; on node 1 from
+# the data arriving to the disk write, its completion and the ack leaving;
+# the wire is what node 0 waited minus what node 1 took. Traces stay in
+# build/check/bench/trace-qd1/node<N>-results/trace.txt.
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SRC"
+SYS=${1:-harepl-sync}
+mkdir -p build/bench
+if [ "${BENCH_NODELAY:-1}" = 1 ]; then
+	cc -O2 -Wall -Wextra -Werror -shared -fPIC -o build/bench/nodelay.so tests/bench/nodelay.c -ldl
+	export QEMU=$SRC/scripts/bench-qemu.sh
+fi
+export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"
+scripts/run-tests.sh bench/trace-qd1
+D=build/check/bench/trace-qd1
+devs=$(tr -d '\r' <"$D/console0.log" | sed -n 's/^# devices: //p' | tail -n 1)
+python3 - "$SYS" "$D/node0-results/trace.txt" "$D/node1-results/trace.txt" "$devs" <<'PYEOF'
+import re
+import statistics
+import sys
+
+sysname, t0, t1, devs = sys.argv[1:5]
+words = devs.split()
+# "DEV MAJ:MIN vdc MAJ:MIN vdd MAJ:MIN" in hex
+top = words[1]
+vdc, vdd = words[3], words[5]
+
+
+def dec(mm):
+    a, b = mm.split(":")
+    return "%d,%d" % (int(a, 16), int(b, 16))
+
+
+top = dec(top)
+disk = dec(vdd) if sysname.startswith("drbd") else dec(vdc)
+LINE = re.compile(r"\s*(.+?)-(\d+)\s+\[\d+\]\s+\S+\s+([\d.]+):\s+(\w+):\s*(.*)")
+
+
+def events(path):
+    out = []
+    for line in open(path):
+        if line.startswith("#"):
+            continue
+        m = LINE.match(line)
+        if m:
+            out.append((float(m.group(3)) * 1e6, m.group(4), m.group(5)))
+    return out
+
+
+def length(a):
+    m = re.search(r"len=(\d+)", a)
+    return int(m.group(1)) if m else 0
+
+
+def sector(a):
+    m = re.search(r"(\d+) \+ 8", a)
+    return m.group(1) if m else None
+
+
+def report(title, segs):
+    print(title)
+    for name, xs in segs.items():
+        if xs:
+            unit = "   " if "count" in name or "wakeups" in name else " us"
+            print("  %-40s %6.0f%s  (n=%d, mean %.1f)" % (name, statistics.median(xs), unit,
+                                                         len(xs), statistics.mean(xs)))
+
+
+e0 = events(t0)
+seg0 = {"bio arrives -> data leaves eth0": [], "data leaves -> ack arrives": [],
+        "ack arrives -> bio completes": [], "bio arrives -> bio completes": [],
+        "local disk write (issue -> complete)": [], "wakeups per write (count)": []}
+starts = [i for i, e in enumerate(e0) if e[1] == "block_bio_queue" and e[2].startswith(top + " W")
+          and " + 8 " in e[2]]
+for k, i in enumerate(starts):
+    end = starts[k + 1] if k + 1 < len(starts) else len(e0)
+    q = e0[i][0]
+    sec = sector(e0[i][2])
+    x = c = a = li = lc = None
+    wake = 0
+    for t, ev, arg in e0[i + 1:end]:
+        if ev == "net_dev_xmit" and x is None and length(arg) > 1000:
+            x = t
+        elif ev == "netif_receive_skb" and c is None:
+            a = t
+        elif ev == "block_bio_complete" and arg.startswith(top):
+            c = t
+        elif ev == "block_rq_issue" and arg.startswith(disk) and sector(arg) == sec and li is None:
+            li = t
+        elif ev == "block_rq_complete" and arg.startswith(disk) and sector(arg) == sec and lc is None:
+            lc = t
+        elif ev == "sched_wakeup" and c is None:
+            wake += 1
+    if None in (x, c, a) or a < x:
+        continue
+    seg0["bio arrives -> data leaves eth0"].append(x - q)
+    seg0["data leaves -> ack arrives"].append(a - x)
+    seg0["ack arrives -> bio completes"].append(c - a)
+    seg0["bio arrives -> bio completes"].append(c - q)
+    seg0["wakeups per write (count)"].append(wake)
+    if li and lc:
+        seg0["local disk write (issue -> complete)"].append(lc - li)
+
+e1 = events(t1)
+seg1 = {"data arrives -> disk write issued": [], "flushes before it (count)": [],
+        "disk write (issue -> complete)": [], "complete -> ack leaves eth0": [],
+        "data arrives -> ack leaves": [], "wakeups per write (count)": []}
+rx = [i for i, e in enumerate(e1) if e[1] == "netif_receive_skb" and length(e[2]) > 1000]
+for k, i in enumerate(rx):
+    end = rx[k + 1] + 40 if k + 1 < len(rx) else len(e1)
+    r = e1[i][0]
+    iss = cmp = ack = None
+    sec = None
+    flushes = wake = 0
+    for t, ev, arg in e1[i + 1:end]:
+        if ev == "block_rq_issue" and arg.startswith(disk):
+            if " FF " in arg and iss is None:
+                flushes += 1
+            elif iss is None and " + 8 " in arg:
+                iss, sec = t, sector(arg)
+        elif ev == "block_rq_complete" and iss and cmp is None and sector(arg) == sec:
+            cmp = t
+        elif ev == "net_dev_xmit" and cmp and ack is None and length(arg) > 66:
+            ack = t
+            break
+        elif ev == "sched_wakeup":
+            wake += 1
+    if None in (iss, cmp, ack):
+        continue
+    seg1["data arrives -> disk write issued"].append(iss - r)
+    seg1["flushes before it (count)"].append(flushes)
+    seg1["disk write (issue -> complete)"].append(cmp - iss)
+    seg1["complete -> ack leaves eth0"].append(ack - cmp)
+    seg1["data arrives -> ack leaves"].append(ack - r)
+    seg1["wakeups per write (count)"].append(wake)
+
+print("%s: 4 KiB random writes, qd1 (medians)" % sysname)
+report("node 0 (primary):", seg0)
+report("node 1 (secondary):", seg1)
+if seg0["data leaves -> ack arrives"] and seg1["data arrives -> ack leaves"]:
+    print("wire, both ways: %.0f us" % (statistics.median(seg0["data leaves -> ack arrives"]) -
+                                         statistics.median(seg1["data arrives -> ack leaves"])))
+PYEOF

@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# harepl-test: vms=2 timeout=300 disks=64M,192M,192M mem=1024 smp=2
+#
+# Where a replicated 4 KiB qd1 write's time goes (scripts/bench-trace.sh):
+# one system (kernel command line bench_trace=harepl-sync, the default, or
+# drbd-C, or any system of tests/bench/bench-lib.sh) is set up as in
+# `make bench`, then node 0 runs 3 s of fio randwrite 4k qd1 while both
+# nodes record block, net and scheduler trace events; each node saves its
+# trace (node<N>-results/trace.txt) and the host pairs the events up.
+. "${0%/*}/../lib.sh"
+. "${0%/*}/bench-lib.sh"
+# shellcheck disable=SC2034 # read by bench-lib.sh
+BENCH_MODE=quick
+bench_settings
+SYS=harepl-sync
+for _a in $(cat /proc/cmdline); do
+	case $_a in bench_trace=*) SYS=${_a#*=} ;; esac
+done
+
+T=/sys/kernel/tracing
+[ -e $T/trace ] || T=/sys/kernel/debug/tracing
+trace_setup() {
+	[ -e $T/trace ] || mount -t tracefs tracefs $T 2>/dev/null || die "no tracefs"
+	echo 0 >$T/tracing_on
+	echo 16384 >$T/buffer_size_kb
+	for _e in block/block_bio_queue block/block_bio_complete block/block_rq_issue \
+		block/block_rq_complete net/net_dev_xmit net/netif_receive_skb \
+		sched/sched_wakeup sched/sched_switch; do
+		echo 1 >$T/events/$_e/enable || die "cannot enable $_e"
+	done
+}
+
+ktap_print_header
+ktap_set_plan 1
+wait_for "ping -c 1 -W 1 $PEER_IP >/dev/null 2>&1" 60 || die "peer unreachable"
+trace_setup
+if [ "$ME" = 1 ]; then
+	peer_main
+	ktap_finished
+fi
+
+ip link set eth0 mtu "$MTU" || die "cannot set MTU $MTU"
+mkdir -p "$RES_DIR/fio"
+: >"$RES_DIR/results.csv"
+modprobe harepl
+modprobe drbd
+precondition /dev/vdb /dev/vdc /dev/vdd
+wait_for "rpc 10 hello >/dev/null 2>&1" 300 || die "node 1 never answered"
+DEV=$(setup_system "$SYS") || die "$SYS: setup failed"
+# node 1 records from now on, we from the first write on
+rpc 10 trace on >/dev/null || die "node 1 cannot trace"
+sleep 1
+: >$T/trace
+echo 1 >$T/tracing_on
+fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
+	--iodepth=1 --offset=0 --size="${REGION_MB}M" --time_based --runtime=3 \
+	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
+echo 0 >$T/tracing_on
+rpc 10 trace off >/dev/null
+log "$SYS: fio p50 $(fio_json /tmp/trace-fio.json '.jobs[0].write.clat_ns.percentile["50.000000"]') ns"
+log "devices: $DEV $(stat -L -c '%t:%T' "$DEV") vdc $(stat -L -c '%t:%T' /dev/vdc) vdd $(stat -L -c '%t:%T' /dev/vdd)"
+teardown_system "$SYS"
+rpc 30 quit >/dev/null
+cp $T/trace /tmp/trace.txt
+cp /tmp/trace-fio.json /tmp/fio.json
+(cd /tmp && save_results trace.txt fio.json)
+ktap_test_pass "traced_$SYS"
+ktap_finished
