@@ -12,6 +12,7 @@ KSRC := $(BUILD)/ksrc/linux-source-6.1
 CHECKPATCH := $(KSRC)/scripts/checkpatch.pl
 # kselftest_harness.h has unused parameters of its own
 TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -Werror -std=gnu11 -I$(CURDIR)/include/uapi \
+	-I$(CURDIR)/userspace \
 	-I$(KSRC)/tools/testing/selftests $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 TEST_LIBS := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
 TEST_PROGS := $(patsubst tests/%.c,$(BUILD)/tests/bin/%,$(wildcard tests/*.c))
@@ -37,9 +38,9 @@ $(KSRC)/.done:
 	scripts/extract-ksrc.sh $(BUILD)/ksrc
 
 tests-bin: $(TEST_PROGS)
-$(BUILD)/tests/bin/%: tests/%.c include/uapi/linux/harepl.h $(KSRC)/.done
+$(BUILD)/tests/bin/%: tests/%.c userspace/crc32c.c include/uapi/linux/harepl.h $(KSRC)/.done
 	@mkdir -p $(dir $@)
-	$(CC) $(TEST_CFLAGS) -o $@ $< $(TEST_LIBS)
+	$(CC) $(TEST_CFLAGS) -o $@ $< userspace/crc32c.c $(TEST_LIBS)
 
 initramfs: all tests-bin
 	scripts/mkinitramfs.sh $(BUILD)/initramfs.cpio

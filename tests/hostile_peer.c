@@ -40,6 +40,7 @@
  */
 
 #define _GNU_SOURCE
+#include "crc32c.h"	/* userspace/crc32c.c, linked in */
 #include <arpa/inet.h>
 #include <endian.h>
 #include <errno.h>
@@ -90,18 +91,6 @@ static struct {
 
 /* ---- crc32c, SHA-256, HMAC-SHA256 ----------------------------------------- */
 
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	int k;
-
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
-	}
-	return crc;
-}
 
 struct sha256 {
 	uint32_t h[8];

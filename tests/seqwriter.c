@@ -23,6 +23,7 @@
  */
 
 #define _GNU_SOURCE
+#include "crc32c.h"	/* userspace/crc32c.c, linked in */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -48,18 +49,6 @@ struct blk_hdr {
 static volatile sig_atomic_t last_done = -1;
 static volatile sig_atomic_t mark_val = -1, mark_req, stop_req;
 
-static uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	int k;
-
-	while (len--) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78U & -(crc & 1));
-	}
-	return crc;
-}
 
 static void fill(void *buf, uint32_t run, int64_t seq, uint32_t nblocks)
 {

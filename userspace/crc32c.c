@@ -3,7 +3,7 @@
  * CRC32C (Castagnoli), reflected, polynomial 0x82F63B78, without the final
  * inversion: crc32c(~0, buf, len) equals the kernel's crc32c(~0, buf, len).
  */
-#include "md.h"
+#include "crc32c.h"
 
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len)
 {

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <linux/harepl.h>
 
+#include "crc32c.h"
+
 /* create-md refuses a device whose data area would be smaller: 1 MiB */
 #define MD_MIN_DATA_SECTORS	2048
 
@@ -24,7 +26,6 @@ struct md_layout {
 	uint64_t bm_sector, bm_sectors;
 };
 
-uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 
 int md_internal_sb_sector(uint64_t dev_sectors, uint64_t *sector);
 int md_layout_internal(struct md_layout *l);
