@@ -64,7 +64,7 @@ bench: deps
 
 style: ksrc
 	$(CHECKPATCH) --no-tree --strict -f $(filter-out %.mod.c,$(wildcard kernel/*.[ch])) \
-		include/uapi/linux/harepl.h
+		include/uapi/linux/harepl.h include/uapi/linux/harepl_wire.h
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
