@@ -15,21 +15,7 @@ say() { printf '\n=== node%s: %s\n' "$ME" "$*"; }
 field() { hareplctl status --json r0 | jq -r ".$1"; }
 
 say "configuration /etc/harepl/r0.conf"
-cat >/etc/harepl/r0.conf <<CONF
-[Resource]
-Name = r0
-Disk = /dev/vdb
-MetaDisk = internal
-NodeId = $ME
-Address = 192.0.2.$((ME + 1)):7789
-Secret = demo-secret
-Mode = sync
-
-[Peer]
-NodeId = $PEER
-Address = 192.0.2.$((PEER + 1)):7789
-CONF
-chmod 600 /etc/harepl/r0.conf
+vm_conf /dev/vdb demo-secret sync
 sed 's/^Secret = .*/Secret = (hidden)/' /etc/harepl/r0.conf
 
 say "the peer answers on the replication network"

@@ -396,3 +396,20 @@ vm_send() {
 vm_receive() {
 	timeout "$2" nc -l -p "$1" </dev/null >"$3"
 }
+
+# vm_conf DISK SECRET MODE [Key=Value...]: (two VMs) /etc/harepl/r0.conf for this node and the other, extra keys in [Peer]
+vm_conf() {
+	_vc_peer=$((1 - HAREPL_NODE))
+	mkdir -p /etc/harepl
+	{
+		printf '[Resource]\nName = r0\nDisk = %s\nMetaDisk = internal\n' "$1"
+		printf 'NodeId = %s\nAddress = 192.0.2.%s:7789\n' "$HAREPL_NODE" $((HAREPL_NODE + 1))
+		printf 'Secret = %s\nMode = %s\n\n[Peer]\n' "$2" "$3"
+		printf 'NodeId = %s\nAddress = 192.0.2.%s:7789\n' "$_vc_peer" $((_vc_peer + 1))
+		shift 3
+		for _vc_kv in "$@"; do
+			echo "${_vc_kv%%=*} = ${_vc_kv#*=}"
+		done
+	} >/etc/harepl/r0.conf
+	chmod 600 /etc/harepl/r0.conf
+}

@@ -19,23 +19,7 @@ PEER_IP=192.0.2.$((PEER + 1))
 ktap_print_header
 if [ "$ME" = 0 ]; then ktap_set_plan 5; else ktap_set_plan 3; fi
 
-mkdir -p /etc/harepl
-cat >/etc/harepl/r0.conf <<CONF
-[Resource]
-Name = r0
-Disk = /dev/vdb
-MetaDisk = internal
-NodeId = $ME
-Address = 192.0.2.$((ME + 1)):7789
-Secret = s3cret
-Mode = sync
-
-[Peer]
-NodeId = $PEER
-Address = $PEER_IP:7789
-Timeout = 5s
-CONF
-chmod 600 /etc/harepl/r0.conf
+vm_conf /dev/vdb s3cret sync Timeout=5s
 
 FIO_RAND="--name=rand --ioengine=libaio --direct=1 --iodepth=16 --bsrange=4k-64k
 	--rw=randwrite --offset=0 --size=32M --randrepeat=1 --randseed=4244

@@ -145,22 +145,7 @@ region_md5() { disk_md5 "$1" "$REGION_SECTORS"; }
 
 # --- harepl ---------------------------------------------------------------
 harepl_conf() {
-	mkdir -p /etc/harepl
-	cat >/etc/harepl/r0.conf <<CONF
-[Resource]
-Name = r0
-Disk = /dev/vdc
-MetaDisk = internal
-NodeId = $ME
-Address = $MY_IP:7789
-Secret = bench
-Mode = $1
-
-[Peer]
-NodeId = $PEER
-Address = $PEER_IP:7789
-CONF
-	chmod 600 /etc/harepl/r0.conf
+	vm_conf /dev/vdc bench "$1"
 }
 
 hfield() { hareplctl status --json r0 2>/dev/null | jq -r ".$1" 2>/dev/null; }
