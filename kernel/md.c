@@ -63,6 +63,7 @@ static const char *harepl_md_check(const struct harepl_md_sb *sb, bool internal,
 	u64 al = le64_to_cpu(sb->al_sector), al_len = le64_to_cpu(sb->al_sectors);
 	u64 bm = le64_to_cpu(sb->bm_sector), bm_len = le64_to_cpu(sb->bm_sectors);
 	u64 md_end, bits;
+	int i;
 
 	if (le64_to_cpu(sb->magic) != HAREPL_MD_MAGIC)
 		return "No valid harepl superblock (bad magic; run hareplctl create-md)";
@@ -98,6 +99,20 @@ static const char *harepl_md_check(const struct harepl_md_sb *sb, bool internal,
 		return "Superblock metadata areas overlap or exceed the metadata area";
 	if (!data)
 		return "Superblock data size is zero";
+	if (le32_to_cpu(sb->al_extents) < HAREPL_AL_MIN_EXTENTS ||
+	    le32_to_cpu(sb->al_extents) > HAREPL_AL_MAX_EXTENTS)
+		return "Superblock write-intent hot set size out of range";
+	if (al_len < 2 * HAREPL_MD_SB_SECTORS)
+		return "Superblock write-intent area too small";
+	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++) {
+		u32 node = le32_to_cpu(sb->slots[i].node_id);
+
+		if (node != HAREPL_MD_SLOT_FREE &&
+		    (node > HAREPL_MD_MAX_PEERS || i >= peers))
+			return "Superblock bitmap slot invalid";
+		if (sb->slots[i].flags)
+			return "Superblock bitmap slot has unknown flags";
+	}
 	if (internal && data > md_start)
 		return "Superblock data area overlaps the metadata area";
 	bits = data / chunk + !!(data % chunk);
@@ -118,7 +133,12 @@ static void harepl_md_unpack(const struct harepl_md_sb *sb, struct harepl_md *md
 	md->max_peers = le32_to_cpu(sb->max_peers);
 	md->chunk_sectors = le32_to_cpu(sb->chunk_sectors);
 	md->gen_current = le64_to_cpu(sb->gen_current);
-	md->gen_bitmap = le64_to_cpu(sb->gen_bitmap);
+	md->al_extents = le32_to_cpu(sb->al_extents);
+	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++) {
+		md->slots[i].node_id = le32_to_cpu(sb->slots[i].node_id);
+		md->slots[i].gen_bitmap = le64_to_cpu(sb->slots[i].gen_bitmap);
+	}
+	md->created = le64_to_cpu(sb->created);
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)
 		md->gen_history[i] = le64_to_cpu(sb->gen_history[i]);
 	md->data_sectors = le64_to_cpu(sb->data_sectors);

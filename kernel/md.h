@@ -14,7 +14,12 @@ struct harepl_md {
 	u32 max_peers;
 	u32 chunk_sectors;
 	u64 gen_current;
-	u64 gen_bitmap;
+	u32 al_extents;
+	struct {
+		u32 node_id;		/* HAREPL_MD_SLOT_FREE when unused */
+		u64 gen_bitmap;
+	} slots[HAREPL_MD_MAX_PEERS];
+	u64 created;
 	u64 gen_history[HAREPL_MD_HISTORY];
 	sector_t data_sectors;
 	sector_t md_start;

@@ -57,7 +57,7 @@ static void print_human(const struct conf *c, const struct harepl_md_sb *sb,
 	printf("%-15s%u\n", "max_peers", le32toh(sb->max_peers));
 	print_sector_field("chunk_sectors", le32toh(sb->chunk_sectors), true);
 	printf("%-15s0x%016llx\n", "gen_current", U64(sb->gen_current));
-	printf("%-15s0x%016llx\n", "gen_bitmap", U64(sb->gen_bitmap));
+	printf("%-15s%u\n", "al_extents", le32toh(sb->al_extents));
 	printf("%-15s", "gen_history");
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)
 		printf("0x%016llx%s", U64(sb->gen_history[i]),
@@ -108,7 +108,7 @@ static void print_json(const struct conf *c, const struct harepl_md_sb *sb,
 	json_u64("max_peers", le32toh(sb->max_peers));
 	json_u64("chunk_sectors", le32toh(sb->chunk_sectors));
 	json_gen("gen_current", sb->gen_current);
-	json_gen("gen_bitmap", sb->gen_bitmap);
+	printf(",\"al_extents\":%u", le32toh(sb->al_extents));
 	printf(",\"gen_history\":[");
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)
 		printf("%s\"0x%016llx\"", i ? "," : "", U64(sb->gen_history[i]));

@@ -109,6 +109,9 @@ void md_sb_init(struct harepl_md_sb *sb, const struct md_layout *l,
 	sb->bm_sector = htole64(l->bm_sector);
 	sb->bm_sectors = htole64(l->bm_sectors);
 	sb->created = htole64(created);
+	sb->al_extents = htole32(HAREPL_AL_DEF_EXTENTS);
+	for (int i = 0; i < HAREPL_MD_MAX_PEERS; i++)
+		sb->slots[i].node_id = htole32(HAREPL_MD_SLOT_FREE);
 	sb->checksum = htole32(md_sb_checksum(sb));
 }
 

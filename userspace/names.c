@@ -21,6 +21,8 @@ static const char *const events[] = {
 	[HAREPL_EVENT_ROLE]		= "role",
 	[HAREPL_EVENT_DISK]		= "disk",
 	[HAREPL_EVENT_CONN]		= "connection",
+	[HAREPL_EVENT_RESYNC]		= "resync",
+	[HAREPL_EVENT_SPLIT_BRAIN]	= "split-brain",
 };
 
 static const struct {

@@ -46,6 +46,11 @@
  *        mapped since creation
  *    HAREPL_A_RES_LOCAL_ADDR: struct sockaddr_in or sockaddr_in6, when
  *        connected (HAREPL_CMD_CONNECT)
+ *    HAREPL_A_RES_GEN_CURRENT: NLA_U64
+ *    HAREPL_A_RES_GEN_HISTORY: binary, HAREPL_MD_HISTORY __u64 in host order
+ *    HAREPL_A_RES_MD_FLAGS: NLA_U32, enum harepl_md_flag as on disk now
+ *    HAREPL_A_RES_AL_EXTENTS: NLA_U32, write-intent hot set size
+ *    HAREPL_A_RES_AL_WRITES: NLA_U64, write-intent transactions written
  *    HAREPL_A_RES_PEERS: NLA_NESTED, one NLA_NESTED (type 0) per peer:
  *        HAREPL_PEER_A_NODE_ID: NLA_U32
  *        HAREPL_PEER_A_ADDR: struct sockaddr_in or sockaddr_in6
@@ -57,8 +62,19 @@
  *        HAREPL_PEER_A_BYTES_SENT: NLA_U64, bytes written to its socket
  *        HAREPL_PEER_A_BYTES_RECV: NLA_U64, bytes read from it
  *        HAREPL_PEER_A_OOS_BYTES: NLA_U64, out of sync with this peer
+ *        HAREPL_PEER_A_GEN_BITMAP: NLA_U64, our slot's id for the peer
+ *        HAREPL_PEER_A_GEN_CURRENT: NLA_U64, the peer's, when connected
+ *        HAREPL_PEER_A_RESYNC_TOTAL: NLA_U64, bytes the running (or last)
+ *            resync or verify had to cover when it started
+ *        HAREPL_PEER_A_RESYNC_DONE: NLA_U64, bytes of it covered so far
+ *        HAREPL_PEER_A_RESYNC_RATE: NLA_U64, bytes/s over the last seconds
+ *        HAREPL_PEER_A_RESYNC_BYTES: NLA_U64, resync payload bytes sent to
+ *            or received from the peer since CONNECT
+ *        HAREPL_PEER_A_VERIFY_DIFF: NLA_U64, bytes the last verify found
+ *            different
  *        HAREPL_PEER_A_TIMEOUT_MS, HAREPL_PEER_A_SNDBUF,
- *        HAREPL_PEER_A_ON_CONGESTION: as configured
+ *        HAREPL_PEER_A_ON_CONGESTION, HAREPL_PEER_A_RESYNC_RATE_MAX,
+ *        HAREPL_PEER_A_CSUMS: as configured
  *
  * HAREPL_A_RES_PEERS is an empty nest when there are no peers; every peer
  * attribute is present except ROLE and DISK_STATE, which are sent only
@@ -116,6 +132,11 @@
  *            64 KiB..256 MiB, default 4 MiB
  *        HAREPL_PEER_A_ON_CONGESTION: NLA_U32, enum harepl_congestion,
  *            what an async peer does when its buffer is full
+ *        HAREPL_PEER_A_RESYNC_RATE_MAX: NLA_U32, KiB/s, 64..4194304,
+ *            default 102400: resync never goes faster; it slows down
+ *            further while application writes are in flight
+ *        HAREPL_PEER_A_CSUMS: NLA_U32, 0 or 1: a full resync sends
+ *            checksums first and data only where they differ
  *
  * EBUSY when the resource is already connected (disconnect first).
  *
@@ -123,9 +144,36 @@
  * ---------------------
  *
  * Needs CAP_NET_ADMIN. Contains HAREPL_A_RES_NAME. Closes every
- * connection and forgets the peers with their out-of-sync records (kept
- * in memory only, for now). Disconnecting a resource that is not
- * connected succeeds.
+ * connection and forgets the peers; what they lack stays recorded in the
+ * on-disk bitmap and is resynced at the next connection. Disconnecting a
+ * resource that is not connected succeeds.
+ *
+ * HAREPL_CMD_RESYNC, HAREPL_CMD_VERIFY, HAREPL_CMD_INVALIDATE
+ * -----------------------------------------------------------
+ *
+ * Need CAP_NET_ADMIN. Contain HAREPL_A_RES_NAME and, when the resource has
+ * more than one peer, HAREPL_A_PEER_ID (the peer's node id). The peer must
+ * be connected and not resyncing or verifying (else EBUSY/ENOTCONN).
+ *
+ * RESYNC sends this node's data for every chunk recorded out of sync for
+ * the peer (after a VERIFY, say); this node must be UpToDate and the peer
+ * not primary. VERIFY compares a SHA-256 of every chunk with the peer's
+ * and records the chunks that differ as out of sync for it (reported in
+ * HAREPL_PEER_A_VERIFY_DIFF; nothing is copied). INVALIDATE, on a node
+ * that is not primary, throws its data away: the disk becomes Inconsistent
+ * and a full resync from the peer starts.
+ *
+ * Generation ids
+ * --------------
+ *
+ * gen_current names the data's generation; a node that starts writing
+ * while a peer cannot follow (promotion while that peer is not connected,
+ * or losing it while primary) records gen_current as that peer's slot's
+ * gen_bitmap (if the slot had none) and draws a new gen_current, pushing
+ * the old one into gen_history. On connect the nodes compare them (see
+ * Documentation/resync.rst): equal current ids mean the bitmaps say what
+ * differs; a peer's bitmap id equal to our current id makes it the sync
+ * source; equal bitmap ids with different current ids are a split brain.
  *
  * Events
  * ------
@@ -140,6 +188,12 @@
  *    HAREPL_A_EVENT_TIME: NLA_U64, CLOCK_REALTIME in nanoseconds
  *    and the resource attributes of HAREPL_CMD_GET_RESOURCE, as they are
  *    after the change (for HAREPL_EVENT_DESTROYED: before).
+ *
+ * HAREPL_EVENT_RESYNC reports a resync or verify starting, about once a
+ * second while it runs (progress in the peer attributes), and ending.
+ * HAREPL_EVENT_SPLIT_BRAIN: a peer's connection state became SplitBrain
+ * (both nodes changed their data while apart); the nodes stay
+ * disconnected, nothing is copied, until DISCONNECT and CONNECT.
  *
  * On-disk metadata
  * ================
@@ -181,6 +235,9 @@ enum harepl_cmd {
 	HAREPL_CMD_EVENT,
 	HAREPL_CMD_CONNECT,
 	HAREPL_CMD_DISCONNECT,
+	HAREPL_CMD_RESYNC,
+	HAREPL_CMD_VERIFY,
+	HAREPL_CMD_INVALIDATE,
 	__HAREPL_CMD_MAX
 };
 
@@ -212,6 +269,12 @@ enum harepl_attr {
 	HAREPL_A_RES_LOCAL_ADDR,
 	HAREPL_A_RES_SECRET,
 	HAREPL_A_RES_PEERS,
+	HAREPL_A_RES_GEN_CURRENT,
+	HAREPL_A_RES_GEN_HISTORY,
+	HAREPL_A_RES_MD_FLAGS,
+	HAREPL_A_RES_AL_EXTENTS,
+	HAREPL_A_RES_AL_WRITES,
+	HAREPL_A_PEER_ID,
 	__HAREPL_A_MAX
 };
 
@@ -233,6 +296,15 @@ enum harepl_peer_attr {
 	HAREPL_PEER_A_SNDBUF,
 	HAREPL_PEER_A_ON_CONGESTION,
 	HAREPL_PEER_A_PAD,
+	HAREPL_PEER_A_GEN_BITMAP,
+	HAREPL_PEER_A_GEN_CURRENT,
+	HAREPL_PEER_A_RESYNC_TOTAL,
+	HAREPL_PEER_A_RESYNC_DONE,
+	HAREPL_PEER_A_RESYNC_RATE,
+	HAREPL_PEER_A_RESYNC_BYTES,
+	HAREPL_PEER_A_VERIFY_DIFF,
+	HAREPL_PEER_A_RESYNC_RATE_MAX,
+	HAREPL_PEER_A_CSUMS,
 	__HAREPL_PEER_A_MAX
 };
 
@@ -292,6 +364,7 @@ enum harepl_conn_state {
 	HAREPL_CONN_VERIFY_TARGET,
 	HAREPL_CONN_AHEAD,
 	HAREPL_CONN_BEHIND,
+	HAREPL_CONN_SPLIT_BRAIN,
 	__HAREPL_CONN_MAX
 };
 
@@ -304,6 +377,8 @@ enum harepl_event {
 	HAREPL_EVENT_ROLE,
 	HAREPL_EVENT_DISK,
 	HAREPL_EVENT_CONN,
+	HAREPL_EVENT_RESYNC,
+	HAREPL_EVENT_SPLIT_BRAIN,
 	__HAREPL_EVENT_MAX
 };
 
@@ -335,6 +410,7 @@ enum harepl_event {
 	[HAREPL_CONN_VERIFY_TARGET]	= "VerifyTarget", \
 	[HAREPL_CONN_AHEAD]		= "Ahead",	\
 	[HAREPL_CONN_BEHIND]		= "Behind",	\
+	[HAREPL_CONN_SPLIT_BRAIN]	= "SplitBrain",	\
 }
 
 #define HAREPL_MODE_NAMES {				\
@@ -371,6 +447,21 @@ enum harepl_md_flag {
 	__HAREPL_MDF_ALL	   = 0x1f
 };
 
+/*
+ * One bitmap slot: the chunks of the data area that one peer may lack.
+ * Slot i's bitmap is bm_sectors / max_peers sectors at bm_sector plus i
+ * times that, one bit per chunk, bit n of byte b standing for chunk
+ * b * 8 + n (little-endian bit order, as the kernel's bitmaps on any CPU
+ * once stored as bytes).
+ */
+#define HAREPL_MD_SLOT_FREE	0xffffffffU
+struct harepl_md_slot {
+	__le32 node_id;			/* the peer, or HAREPL_MD_SLOT_FREE */
+	__le32 flags;			/* zero */
+	__le64 gen_bitmap;		/* gen_current when tracking began, 0: none */
+	__le64 reserved[2];
+} __attribute__((packed));
+
 struct harepl_md_sb {
 	__le64 magic;			/* HAREPL_MD_MAGIC */
 	__le32 version;			/* HAREPL_MD_VERSION */
@@ -381,8 +472,9 @@ struct harepl_md_sb {
 	__le32 max_peers;		/* bitmap slots, 1..HAREPL_MD_MAX_PEERS */
 	__le32 chunk_sectors;		/* bitmap chunk */
 	__le32 reserved0;
-	__le64 gen_current;		/* generation ids */
-	__le64 gen_bitmap;
+	__le64 gen_current;		/* generation ids, see above */
+	__le32 al_extents;		/* write-intent hot set, extents */
+	__le32 reserved1;
 	__le64 gen_history[HAREPL_MD_HISTORY];
 	__le64 data_sectors;		/* size of the replicated device */
 	__le64 md_sectors;		/* whole metadata area */
@@ -393,7 +485,31 @@ struct harepl_md_sb {
 	__le64 bm_sector;		/* bitmap: max_peers slots */
 	__le64 bm_sectors;		/* all slots together */
 	__le64 created;			/* seconds since the epoch */
-	__u8   pad[3892];
+	struct harepl_md_slot slots[HAREPL_MD_MAX_PEERS];
+	__u8   pad[3636];
+	__le32 checksum;
+} __attribute__((packed));
+
+/*
+ * The write-intent area (activity log): al_sectors / 8 blocks of 4 KiB used
+ * as a ring. Each transaction writes the next block with the whole set of
+ * extents (HAREPL_AL_EXTENT_SECTORS each) that may have writes in flight;
+ * the valid block with the highest seq is the current set. A block is
+ * valid when its magic and CRC32C (as the superblock's) match.
+ */
+#define HAREPL_AL_MAGIC		0x4c414c5045524148ULL	/* "HAREPLAL" */
+#define HAREPL_AL_EXTENT_SECTORS 8192			/* 4 MiB */
+#define HAREPL_AL_MAX_EXTENTS	1016
+#define HAREPL_AL_MIN_EXTENTS	4
+#define HAREPL_AL_DEF_EXTENTS	256			/* 1 GiB hot set */
+
+struct harepl_al_block {
+	__le64 magic;			/* HAREPL_AL_MAGIC */
+	__le64 seq;			/* transaction number, from 1 */
+	__le32 n;			/* entries used in extents[] */
+	__le32 reserved;
+	__le32 extents[HAREPL_AL_MAX_EXTENTS];
+	__le32 reserved2;
 	__le32 checksum;
 } __attribute__((packed));
 

@@ -15,6 +15,7 @@
  *   AUTH   -> (HAREPL_WIRE_MAC_LEN bytes)    HMAC-SHA256(secret,
  *              "harepl-auth-v1" || peer's nonce || own node id, be32)
  *   STATE  -> (struct harepl_wire_state)     role, disk, size
+ *   GENS   -> (struct harepl_wire_gens)      generation ids
  * A side that refuses sends ERROR (struct harepl_wire_error) and closes;
  * ERROR is only sent during the handshake. Nothing but these is sent
  * before both AUTHs have been verified. The whole handshake has 5 s.
@@ -32,6 +33,17 @@
  * since the last request was sent, so writes completed before another was
  * issued reach the secondary's disk first. A sync peer's epoch changes only
  * with the connection: a write completes only once that peer has it.
+ *
+ * Resync (source to target, after GENS on both sides decided a direction):
+ *   BITMAP        target to source: what the target knows it lacks or
+ *                 changed (runs of chunks); the source merges it
+ *   RS_DATA       sector, size, payload: a resync write; the target ACKs it
+ *                 with RS_ACK and applies it after everything received
+ *                 before it, and before anything received after it
+ *   CSUM          checksums instead of data (checksum resync or verify);
+ *                 answered by CSUM_REPLY
+ *   RS_DONE       (struct harepl_wire_gens) everything was sent and
+ *                 acknowledged: the target takes the source's current id
  *
  * After the handshake: PING / PING_ACK (keepalive, when the connection is
  * idle), STATE (role or disk changed). A bad packet closes the connection
@@ -64,6 +76,13 @@ enum harepl_wire_type {
 	HAREPL_WIRE_ACK,
 	HAREPL_WIRE_PING,
 	HAREPL_WIRE_PING_ACK,
+	HAREPL_WIRE_GENS,
+	HAREPL_WIRE_BITMAP,
+	HAREPL_WIRE_RS_DATA,
+	HAREPL_WIRE_RS_ACK,
+	HAREPL_WIRE_CSUM,
+	HAREPL_WIRE_CSUM_REPLY,
+	HAREPL_WIRE_RS_DONE,
 	__HAREPL_WIRE_TYPE_MAX
 };
 
@@ -72,7 +91,10 @@ enum harepl_wire_flag {
 	HAREPL_WIRE_F_FUA	= 1U << 0,
 	HAREPL_WIRE_F_PREFLUSH	= 1U << 1,
 	HAREPL_WIRE_F_ACK	= 1U << 2,	/* the sender waits for an ACK */
-	__HAREPL_WIRE_F_ALL	= 0x7
+	HAREPL_WIRE_F_LAST	= 1U << 3,	/* BITMAP: the last one */
+	HAREPL_WIRE_F_VERIFY	= 1U << 4,	/* CSUM: verify, do not repair */
+	HAREPL_WIRE_F_FULL	= 1U << 5,	/* GENS: a full sync follows */
+	__HAREPL_WIRE_F_ALL	= 0x3f
 };
 
 struct harepl_wire_hdr {
@@ -106,6 +128,42 @@ struct harepl_wire_state {
 	__be32 reserved;
 	__be64 size;		/* data sectors */
 } __attribute__((packed));
+
+/*
+ * GENS: the sender's generation ids and what it knows of the receiver;
+ * sent in the handshake after STATE, and whenever they change.
+ */
+enum harepl_wire_gens_flag {
+	HAREPL_GENS_CRASHED_PRIMARY = 1U << 0,	/* was primary at a crash */
+	HAREPL_GENS_CONSISTENT	    = 1U << 1,
+	HAREPL_GENS_UPTODATE	    = 1U << 2,
+	HAREPL_GENS_PRIMARY	    = 1U << 3,	/* role now */
+	__HAREPL_GENS_ALL	    = 0xf
+};
+
+struct harepl_wire_gens {
+	__be64 current_gen;
+	__be64 bitmap_gen;	/* sender's slot for the receiver */
+	__be64 history[4];
+	__be64 oos_chunks;	/* bits set in that slot */
+	__be32 flags;		/* enum harepl_wire_gens_flag */
+	__be32 chunk_sectors;	/* must equal the receiver's */
+	__u8   uuid[16];
+} __attribute__((packed));
+
+/*
+ * BITMAP: the sync target's slot for the source, as runs of set chunks,
+ * each a pair of __be64 (first chunk, count); F_LAST on the final one.
+ */
+#define HAREPL_WIRE_BITMAP_RUNS	256
+
+/*
+ * CSUM: a SHA-256 per chunk of [sector, sector + size); the receiver
+ * answers with CSUM_REPLY (same seq, sector, size) whose payload is a
+ * bitmap (bit n of byte n / 8: chunk n differs), ceil(chunks / 8) bytes.
+ */
+#define HAREPL_WIRE_CSUM_LEN	32
+#define HAREPL_WIRE_CSUM_MAX_CHUNKS 256
 
 enum harepl_wire_error_code {
 	HAREPL_WIRE_E_PROTOCOL = 1,	/* malformed or unexpected packet */
