@@ -2,6 +2,7 @@
 /*
  * Messages, exit codes and small formatting helpers.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -153,6 +154,31 @@ const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *u)
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 	return buf;
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+int parse_uuid(const char *s, uint8_t uuid[16])
+{
+	size_t i = 0, n = 0;
+
+	if (strlen(s) != UUID_BUF - 1)
+		return -EINVAL;
+	while (i < UUID_BUF - 1) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return -EINVAL;
+		uuid[n++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+		i += 2;
+	}
+	return 0;
 }
 
 /* ISO 8601 UTC with milliseconds: 2026-11-26T10:00:00.123Z */

@@ -9,6 +9,9 @@
 
 #define PROG_NAME "hareplctl"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's value as a string literal: STR(HAREPL_AL_MAX_EXTENTS) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Exit status, documented in hareplctl(8) */
 enum rc {
@@ -40,6 +43,8 @@ const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors);
 const char *fmt_bytes(char buf[SIZE_BUF], uint64_t bytes);
 #define UUID_BUF 37
 const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *uuid);
+/* The canonical form fmt_uuid() prints, in any case; 0 or -EINVAL */
+int parse_uuid(const char *s, uint8_t uuid[16]);
 #define TIME_BUF 40
 const char *fmt_time_ns(char buf[TIME_BUF], uint64_t ns);
 

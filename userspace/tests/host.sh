@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..48"
+echo "1..52"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -65,6 +65,18 @@ expect 1 "already holds a harepl superblock.*--force" "create-md refuses a valid
 "$HCTL" -c "$T/r0.conf" create-md --force --chunk-size 64K --max-peers 4 r0 >/dev/null 2>&1 &&
 	python3 "$DIR/check_md.py" "$T/disk" >"$T/out" 2>&1
 ok $? "create-md --force --chunk-size 64K --max-peers 4"
+
+U=6f1c3a52-94d0-4b7e-8a21-3c5d7e9f0b14
+"$HCTL" -c "$T/r0.conf" create-md --force --uuid "${U^^}" --skip-initial-sync --al-extents 1016 r0 \
+	>/dev/null 2>&1 && python3 "$DIR/check_md.py" --uuid $U --skip-initial-sync --al-extents 1016 \
+	"$T/disk" >"$T/out" 2>&1
+ok $? "create-md --uuid --skip-initial-sync --al-extents: UpToDate, gen from the uuid"
+expect 2 "^hareplctl: r0: --skip-initial-sync needs --uuid" "create-md --skip-initial-sync without --uuid" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --skip-initial-sync r0
+expect 2 "bad --uuid '6f1c3a5294d04b7e8a213c5d7e9f0b14'" "create-md: bad --uuid" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --uuid 6f1c3a5294d04b7e8a213c5d7e9f0b14 r0
+expect 2 "bad --al-extents '1017': expected 4 to 1016" "create-md: bad --al-extents" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --al-extents 1017 r0
 
 head -c 2M /dev/urandom >"$T/meta"
 truncate -s 100M "$T/data"
