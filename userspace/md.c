@@ -140,7 +140,8 @@ uint64_t md_gen_from_uuid(const uint8_t uuid[HAREPL_UUID_LEN])
 bool md_al_valid(const struct harepl_al_block *b)
 {
 	return le64toh(b->magic) == HAREPL_AL_MAGIC &&
-	       le32toh(b->checksum) == block_checksum(b);
+	       le32toh(b->checksum) == block_checksum(b) &&
+	       le32toh(b->n) <= HAREPL_AL_MAX_EXTENTS;
 }
 
 const struct harepl_al_block *md_al_current(const struct harepl_al_block *blocks,
@@ -157,13 +158,14 @@ const struct harepl_al_block *md_al_current(const struct harepl_al_block *blocks
 	return best;
 }
 
-uint64_t md_bits_set(const uint8_t *bm, size_t len)
+uint64_t md_bits_set(const uint8_t *bm, uint64_t nbits)
 {
-	uint64_t n = 0;
-	size_t i;
+	uint64_t i, n = 0;
 
-	for (i = 0; i < len; i++)
+	for (i = 0; i < nbits / 8; i++)
 		n += (uint64_t)__builtin_popcount(bm[i]);
+	if (nbits % 8)
+		n += (uint64_t)__builtin_popcount(bm[i] & ((1U << (nbits % 8)) - 1));
 	return n;
 }
 

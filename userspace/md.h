@@ -52,7 +52,10 @@ uint32_t md_sb_checksum(const struct harepl_md_sb *sb);
  */
 uint64_t md_gen_from_uuid(const uint8_t uuid[HAREPL_UUID_LEN]);
 
-/* A write-intent block: magic and CRC32C (as the superblock's) match */
+/*
+ * A write-intent block: magic and CRC32C (as the superblock's) match, and
+ * it uses no more than HAREPL_AL_MAX_EXTENTS entries
+ */
 bool md_al_valid(const struct harepl_al_block *b);
 /*
  * The valid block with the highest seq of a write-intent area of n blocks,
@@ -61,8 +64,8 @@ bool md_al_valid(const struct harepl_al_block *b);
 const struct harepl_al_block *md_al_current(const struct harepl_al_block *blocks,
 					    size_t n);
 
-/* Bits set in len bytes of an on-disk bitmap */
-uint64_t md_bits_set(const uint8_t *bm, size_t len);
+/* Bits set among the first nbits of an on-disk bitmap (bit n of byte b: b * 8 + n) */
+uint64_t md_bits_set(const uint8_t *bm, uint64_t nbits);
 
 /* NULL when valid, else why not ("bad magic") in buf */
 const char *md_sb_invalid(const struct harepl_md_sb *sb, char *buf, size_t len);

@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..52"
+echo "1..57"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -77,6 +77,35 @@ expect 2 "bad --uuid '6f1c3a5294d04b7e8a213c5d7e9f0b14'" "create-md: bad --uuid"
 	"$HCTL" -c "$T/r0.conf" create-md --force --uuid 6f1c3a5294d04b7e8a213c5d7e9f0b14 r0
 expect 2 "bad --al-extents '1017': expected 4 to 1016" "create-md: bad --al-extents" -- \
 	"$HCTL" -c "$T/r0.conf" create-md --force --al-extents 1017 r0
+
+
+# Two nodes of one resource on freshly zeroed disks: same uuid, same generation
+gen() { "$HCTL" -c "$T/$1.conf" dump-md --json | python3 -c \
+	'import json,sys; d=json.load(sys.stdin); print(d["gen_current"], d["flags"], d["uuid"])'; }
+truncate -s 16M "$T/n0" "$T/n1"
+conf n0 "[Resource]" "Name = r9" "Disk = $T/n0" "NodeId = 0"
+conf n1 "[Resource]" "Name = r9" "Disk = $T/n1" "NodeId = 1"
+"$HCTL" -c "$T/n0.conf" create-md --uuid $U --skip-initial-sync >/dev/null &&
+	"$HCTL" -c "$T/n1.conf" create-md --uuid $U --skip-initial-sync >/dev/null &&
+	[ "$(gen n0)" = "$(gen n1)" ] && [ "$(gen n0)" = "0x6a404fea0f063de5 19 $U" ]
+ok $? "create-md --skip-initial-sync on two nodes: same gen_current, UpToDate"
+"$HCTL" -c "$T/n0.conf" create-md --force --uuid $U >/dev/null &&
+	"$HCTL" -c "$T/n1.conf" create-md --force --uuid $U >/dev/null &&
+	[ "$(gen n0)" != "$(gen n1)" ] && gen n0 | grep -q " 16 $U\$"
+ok $? "create-md without --skip-initial-sync: random gen_current, Inconsistent"
+python3 "$DIR/poke_md.py" "$T/n0" &&
+	"$HCTL" -c "$T/n0.conf" dump-md --json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+sys.exit(d["slots"] != [{"index": 1, "node_id": 2, "gen_bitmap": "0x1122334455667788",
+	"oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
+ok $? "dump-md --json: slot in use, its out-of-sync chunks, current write-intent block"
+"$HCTL" -c "$T/n0.conf" dump-md >"$T/out" &&
+	grep -q '^slot 1 *node 2, gen_bitmap 0x1122334455667788, out of sync 4 chunks (16.0 KiB)$' "$T/out" &&
+	grep -q '^write-intent *seq 7, 3 active extents$' "$T/out"
+ok $? "dump-md: slot and write-intent lines"
+"$HCTL" -c "$T/n1.conf" dump-md >"$T/out" && grep -q '^slots *none in use$' "$T/out" &&
+	grep -q '^write-intent *empty$' "$T/out"
+ok $? "dump-md: no slot in use, empty write-intent log"
 
 head -c 2M /dev/urandom >"$T/meta"
 truncate -s 100M "$T/data"
