@@ -26,7 +26,10 @@ static int put_peer(struct nl_msg *msg, const struct conf_peer *p)
 	    nla_put_u32(msg, HAREPL_PEER_A_MODE, p->mode) ||
 	    nla_put_u32(msg, HAREPL_PEER_A_TIMEOUT_MS, p->timeout_ms) ||
 	    nla_put_u32(msg, HAREPL_PEER_A_SNDBUF, p->sndbuf) ||
-	    nla_put_u32(msg, HAREPL_PEER_A_ON_CONGESTION, p->on_congestion))
+	    nla_put_u32(msg, HAREPL_PEER_A_ON_CONGESTION, p->on_congestion) ||
+	    (p->resync_rate_line &&
+	     nla_put_u32(msg, HAREPL_PEER_A_RESYNC_RATE_MAX, p->resync_rate)) ||
+	    (p->csums_line && nla_put_u32(msg, HAREPL_PEER_A_CSUMS, p->csums)))
 		return -ENOMEM;
 	return nla_nest_end(msg, nest) ? -ENOMEM : 0;
 }

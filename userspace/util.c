@@ -100,6 +100,8 @@ int parse_size(const char *s, unsigned long long max, unsigned long long *out)
 		mul = 1ULL << 10;
 	else if (!strcasecmp(s + n, "m") || !strcasecmp(s + n, "mib"))
 		mul = 1ULL << 20;
+	else if (!strcasecmp(s + n, "g") || !strcasecmp(s + n, "gib"))
+		mul = 1ULL << 30;
 	else if (s[n])
 		return -EINVAL;
 	memcpy(num, s, n);
@@ -109,6 +111,21 @@ int parse_size(const char *s, unsigned long long max, unsigned long long *out)
 		return err;
 	*out = v * mul;
 	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors)

@@ -33,8 +33,10 @@ int rc_from_errno(int err);
 
 bool valid_res_name(const char *s);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
-/* parse_uint() with an optional suffix K or M (KiB, MiB; any case) */
+/* parse_uint() with an optional suffix K, M or G (KiB, MiB, GiB; any case) */
 int parse_size(const char *s, unsigned long long max, unsigned long long *out);
+/* yes/no, true/false, on/off, 1/0, in any case; 0 or -EINVAL */
+int parse_bool(const char *s, bool *out);
 
 /* "63 MiB (129024 sectors)" */
 #define SIZE_BUF 64

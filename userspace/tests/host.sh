@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..57"
+echo "1..58"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -188,9 +188,23 @@ conf k4 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" "M
 	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:7789" "SendBuffer = 63K"
 expect 3 "k4.conf:9: SendBuffer 257M out of range 64K..256M" "config: SendBuffer too big" -- \
 	"$HCTL" -c "$T/k4.conf" connect
-expect 3 "k4.conf:13: bad SendBuffer '4G'" "config: bad SendBuffer" -- "$HCTL" -c "$T/k4.conf" connect
+expect 3 "k4.conf:13: SendBuffer 4G out of range" "config: SendBuffer in GiB" -- "$HCTL" -c "$T/k4.conf" connect
 expect 3 "k4.conf:17: SendBuffer 63K out of range" "config: SendBuffer too small" -- \
 	"$HCTL" -c "$T/k4.conf" connect
+conf k14 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "ResyncRate = 63K" "Csums = maybe" \
+	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "ResyncRate = 5 M" "Csums = TRUE" \
+	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:7789" "ResyncRate = 5G" "Csums = 0" \
+	"[Peer]" "NodeId = 4" "Address = 192.0.2.5:7789" "resyncrate = 4G" "Csums = off" \
+	"[Peer]" "NodeId = 5" "Address = 192.0.2.6:7789" "ResyncRate = 65536"
+"$HCTL" -c "$T/k14.conf" connect >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "k14.conf:8: ResyncRate 63K out of range 64K..4G" "$T/err" &&
+	grep -q "k14.conf:9: bad Csums 'maybe': expected yes or no" "$T/err" &&
+	grep -q "k14.conf:13: bad ResyncRate '5 M': expected bytes per second" "$T/err" &&
+	grep -q "k14.conf:18: ResyncRate 5G out of range" "$T/err" &&
+	[ "$(wc -l <"$T/err")" -eq 4 ]
+ok $? "config: ResyncRate and Csums"
 conf k5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
 	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 8M" \
 	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Mode = sync" "OnCongestion = ahead"

@@ -424,6 +424,13 @@ static bool check_sent_peers(struct nlattr *peers, const struct conf *c)
 			nla_get_u32(tb[HAREPL_PEER_A_TIMEOUT_MS]) == p->timeout_ms &&
 			nla_get_u32(tb[HAREPL_PEER_A_SNDBUF]) == p->sndbuf &&
 			nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]) == p->on_congestion;
+		/* the kernel's defaults apply to what the file does not set */
+		good &= !tb[HAREPL_PEER_A_RESYNC_RATE_MAX] == !p->resync_rate_line &&
+			!tb[HAREPL_PEER_A_CSUMS] == !p->csums_line;
+		if (good && p->resync_rate_line)
+			good &= nla_get_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX]) == p->resync_rate;
+		if (good && p->csums_line)
+			good &= nla_get_u32(tb[HAREPL_PEER_A_CSUMS]) == p->csums;
 		i++;
 	}
 	/* the second peer's address as a kernel would build it */
@@ -447,7 +454,8 @@ static void test_connect(struct genl *g)
 		      "Address = 192.0.2.1:7789\nSecret =  s3cret  \nMode = async\n"
 		      "[Peer]\nNodeId = 1\nAddress = 192.0.2.2:7789\nMode = sync\n"
 		      "[Peer]\nNodeId = 2\nAddress = 192.0.2.3:7790\nTimeout = 2s\n"
-		      "SendBuffer = 64K\nOnCongestion = ahead\n");
+		      "SendBuffer = 64K\nOnCongestion = ahead\nResyncRate = 50M\n"
+		      "csums = No\n");
 	ok(c && c->npeers == 2 && c->secret_len == 6 && !memcmp(c->secret, "s3cret", 6) &&
 	   c->peers[0].mode == HAREPL_MODE_SYNC && c->peers[0].timeout_ms == 5000 &&
 	   c->peers[0].sndbuf == 4U << 20 &&
@@ -456,8 +464,12 @@ static void test_connect(struct genl *g)
 	   c->peers[1].sndbuf == 64U << 10 &&
 	   c->peers[1].on_congestion == HAREPL_CONGESTION_AHEAD,
 	   "config: peer keys and defaults");
+	ok(c && !c->peers[0].resync_rate_line && !c->peers[0].csums_line &&
+	   c->peers[1].resync_rate == 51200 && c->peers[1].resync_rate_line &&
+	   !c->peers[1].csums && c->peers[1].csums_line,
+	   "config: ResyncRate in KiB/s, Csums, unset when absent");
 	if (!c) {
-		for (err = 0; err < 6; err++)
+		for (err = 0; err < 7; err++)
 			ok(0, "connect: configuration not loaded");
 		return;
 	}
@@ -533,7 +545,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..30\n");
+	printf("TAP version 13\n1..31\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
