@@ -195,7 +195,33 @@ static void put_sin6(struct nl_msg *m, int type, const char *ip, uint16_t port,
 	nla_put(m, type, sizeof(sin6), &sin6);
 }
 
-enum peer_variant { PEER_OK, PEER_NO_OOS, PEER_BAD_FAMILY, PEER_SHORT_ADDR };
+enum peer_variant { PEER_OK, PEER_NO_OOS, PEER_BAD_FAMILY, PEER_SHORT_ADDR, PEER_RESYNC };
+
+/* The attributes of issue 7: peer 1 a sync source 45.2% done, peer 2 split */
+static void put_peer_resync(struct nl_msg *m, int peer)
+{
+	nla_put_u64(m, HAREPL_PEER_A_GEN_BITMAP, peer == 1 ? 0x1122334455667788ULL : 0);
+	if (peer == 1)
+		nla_put_u64(m, HAREPL_PEER_A_GEN_CURRENT, 0x0102030405060708ULL);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_TOTAL, peer == 1 ? 12ULL << 20 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_DONE, peer == 1 ? 5693768 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_RATE, peer == 1 ? 11848908 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_BYTES, peer == 1 ? 5693768 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_VERIFY_DIFF, peer == 1 ? 0 : 4096);
+	nla_put_u32(m, HAREPL_PEER_A_RESYNC_RATE_MAX, 102400);
+	nla_put_u32(m, HAREPL_PEER_A_CSUMS, peer == 2);
+}
+
+static void put_res_gen(struct nl_msg *m)
+{
+	static const uint64_t history[HAREPL_MD_HISTORY] = { 0xa, 0xb };
+
+	nla_put_u64(m, HAREPL_A_RES_GEN_CURRENT, 0xfedcba9876543210ULL);
+	nla_put(m, HAREPL_A_RES_GEN_HISTORY, sizeof(history), history);
+	nla_put_u32(m, HAREPL_A_RES_MD_FLAGS, HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
+	nla_put_u32(m, HAREPL_A_RES_AL_EXTENTS, 256);
+	nla_put_u64(m, HAREPL_A_RES_AL_WRITES, 17);
+}
 
 /* Peer 1 over IPv4, connected; peer 2 over IPv6, connecting, async */
 static void put_peers(struct nl_msg *m, enum peer_variant v)
@@ -209,7 +235,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	else
 		put_sin(m, HAREPL_PEER_A_ADDR, "192.0.2.2", 7789);
 	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_SYNC);
-	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTED);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE,
+		    v == PEER_RESYNC ? HAREPL_CONN_SYNC_SOURCE : HAREPL_CONN_CONNECTED);
 	nla_put_u32(m, HAREPL_PEER_A_ROLE, HAREPL_ROLE_SECONDARY);
 	nla_put_u32(m, HAREPL_PEER_A_DISK_STATE, HAREPL_DISK_UPTODATE);
 	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 3);
@@ -220,6 +247,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 5000);
 	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 4U << 20);
 	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_BLOCK);
+	if (v == PEER_RESYNC)
+		put_peer_resync(m, 1);
 	nla_nest_end(m, p);
 
 	p = nla_nest_start(m, NLA_F_NESTED);
@@ -227,7 +256,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	put_sin6(m, HAREPL_PEER_A_ADDR, "2001:db8::3", 7790,
 		 v == PEER_BAD_FAMILY ? AF_INET : AF_INET6);
 	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_ASYNC);
-	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTING);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE,
+		    v == PEER_RESYNC ? HAREPL_CONN_SPLIT_BRAIN : HAREPL_CONN_CONNECTING);
 	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 0);
 	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 0);
 	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 1023);
@@ -235,6 +265,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 100);
 	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 256U << 20);
 	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_AHEAD);
+	if (v == PEER_RESYNC)
+		put_peer_resync(m, 2);
 	nla_nest_end(m, p);
 	nla_nest_end(m, peers);
 }
@@ -244,6 +276,8 @@ static void reply_peers_variant(enum peer_variant v)
 	struct nl_msg *m = resource_msg("r0", 0, 0);
 
 	put_sin(m, HAREPL_A_RES_LOCAL_ADDR, "192.0.2.1", 7789);
+	if (v == PEER_RESYNC)
+		put_res_gen(m);
 	put_peers(m, v);
 	push(m);
 	push_error(0, NULL, 1);
@@ -252,6 +286,11 @@ static void reply_peers_variant(enum peer_variant v)
 static void reply_peers(void)
 {
 	reply_peers_variant(PEER_OK);
+}
+
+static void reply_peers_resync(void)
+{
+	reply_peers_variant(PEER_RESYNC);
 }
 
 static void reply_peer_no_oos(void)
@@ -323,6 +362,61 @@ static void diag(const char *buf)
 	free(copy);
 }
 
+/* Generation ids, write-intent and resync progress in status */
+static void test_status_resync(struct genl *g, struct res_list *l)
+{
+	const struct peer_info *p;
+	struct genl_reply r;
+	char *buf;
+	int err;
+
+	err = get(g, "r0", reply_peers_resync, l, &r);
+	ok(!err && l->n == 1 && l->v[0].npeers == 2, "resync: reply parsed");
+	if (err || l->n != 1 || l->v[0].npeers != 2) {
+		for (err = 0; err < 4; err++)
+			ok(0, "resync: reply not parsed");
+		return;
+	}
+	p = l->v[0].peers;
+	ok(l->v[0].gen_current == 0xfedcba9876543210ULL && l->v[0].gen_history[1] == 0xb &&
+	   l->v[0].al_extents == 256 && l->v[0].al_writes == 17 &&
+	   p[0].gen_bitmap == 0x1122334455667788ULL && PEER_HAS(&p[0], HAREPL_PEER_A_GEN_CURRENT) &&
+	   !PEER_HAS(&p[1], HAREPL_PEER_A_GEN_CURRENT) && p[1].csums && !p[0].csums &&
+	   p[1].verify_diff == 4096 && peer_resync_eta(&p[0]) == 1 &&
+	   peer_resync_eta(&p[1]) == -1 && peer_resync_percent(&p[1]) == 100.0,
+	   "resync: attributes, percent and ETA");
+
+	buf = print_to_string(&l->v[0], false);
+	diag(buf);
+	ok(strstr(buf, "\n  generation: 0xfedcba9876543210, history 0x000000000000000a "
+		  "0x000000000000000b 0x0000000000000000 0x0000000000000000\n"
+		  "  metadata flags: consistent,uptodate\n"
+		  "  write-intent: 256 extents, 17 transactions\n") &&
+	   strstr(buf, "\n  peer 1 192.0.2.2:7789: SyncSource, sync,") &&
+	   strstr(buf, "\n    resync 45.2% of 12.0 MiB, 11.3 MiB/s, ETA 0:01\n") &&
+	   strstr(buf, "\n  peer 2 [2001:db8::3]:7790: SplitBrain, async,") &&
+	   strstr(buf, "\n    split brain: both nodes changed the data while apart; "
+		  "nothing was copied\n"), "resync: status lines");
+	free(buf);
+
+	buf = print_to_string(&l->v[0], true);
+	diag(buf);
+	ok(strstr(buf, ",\"gen_current\":\"0xfedcba9876543210\",\"gen_history\":"
+		  "[\"0x000000000000000a\",\"0x000000000000000b\",\"0x0000000000000000\","
+		  "\"0x0000000000000000\"],\"md_flags\":3,\"al_extents\":256,\"al_writes\":17,"
+		  "\"peers\":[") &&
+	   strstr(buf, "\"on_congestion\":\"block\",\"gen_bitmap\":\"0x1122334455667788\","
+		  "\"gen_current\":\"0x0102030405060708\",\"resync_total\":12582912,"
+		  "\"resync_done\":5693768,\"resync_rate\":11848908,\"resync_bytes\":5693768,"
+		  "\"verify_diff\":0,\"resync_rate_max\":102400,\"csums\":false,"
+		  "\"resync_percent\":45.2,\"resync_eta_s\":1}") &&
+	   strstr(buf, "\"on_congestion\":\"ahead\",\"gen_bitmap\":\"0x0000000000000000\","
+		  "\"resync_total\":0,\"resync_done\":0,\"resync_rate\":0,\"resync_bytes\":0,"
+		  "\"verify_diff\":4096,\"resync_rate_max\":102400,\"csums\":true,"
+		  "\"resync_percent\":100.0,\"resync_eta_s\":null}"), "resync: status --json");
+	free(buf);
+}
+
 /* HAREPL_A_RES_LOCAL_ADDR and HAREPL_A_RES_PEERS in status */
 static void test_status_peers(struct genl *g, struct res_list *l)
 {
@@ -365,7 +459,8 @@ static void test_status_peers(struct genl *g, struct res_list *l)
 		  "\"timeout_ms\":5000,\"send_buffer\":4194304,\"on_congestion\":\"block\"},"
 		  "{\"node_id\":2,\"address\":\"[2001:db8::3]:7790\",\"mode\":\"async\","
 		  "\"connection\":\"Connecting\",\"inflight\":0,") &&
-	   strstr(buf, "\"on_congestion\":\"ahead\"}]}"), "peers: status --json");
+	   strstr(buf, "\"on_congestion\":\"ahead\"}]}") && !strstr(buf, "gen_") &&
+	   !strstr(buf, "resync"), "peers: status --json, no issue-7 keys from an older kernel");
 	free(buf);
 
 	err = get(g, "r0", reply_peer_no_oos, l, &r);
@@ -545,7 +640,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..31\n");
+	printf("TAP version 13\n1..35\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
@@ -579,6 +674,7 @@ int main(void)
 	   "resource names");
 
 	test_status_peers(&g, &l);
+	test_status_resync(&g, &l);
 	test_connect(&g);
 	test_format();
 
