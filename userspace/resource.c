@@ -349,7 +349,7 @@ bool conn_resyncing(uint32_t conn)
 	       conn == HAREPL_CONN_VERIFY_SOURCE || conn == HAREPL_CONN_VERIFY_TARGET;
 }
 
-static bool has_progress(const struct peer_info *pi)
+bool peer_has_progress(const struct peer_info *pi)
 {
 	return PEER_HAS(pi, HAREPL_PEER_A_RESYNC_TOTAL) &&
 	       PEER_HAS(pi, HAREPL_PEER_A_RESYNC_DONE);
@@ -367,7 +367,7 @@ int64_t peer_resync_eta(const struct peer_info *pi)
 {
 	uint64_t left;
 
-	if (!conn_resyncing(pi->conn) || !has_progress(pi) || !pi->resync_rate)
+	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi) || !pi->resync_rate)
 		return -1;
 	left = pi->resync_total > pi->resync_done ? pi->resync_total - pi->resync_done : 0;
 	return (int64_t)((left + pi->resync_rate - 1) / pi->resync_rate);
@@ -396,7 +396,7 @@ static void peer_print_resync(FILE *f, const struct peer_info *pi)
 		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied\n");
 		return;
 	}
-	if (!conn_resyncing(pi->conn) || !has_progress(pi))
+	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi))
 		return;
 	fprintf(f, "    %s %.1f%% of %s", verify ? "verify" : "resync",
 		peer_resync_percent(pi), fmt_bytes(s, pi->resync_total));
@@ -511,7 +511,7 @@ static void peer_print_json_resync(FILE *f, const struct peer_info *pi)
 		      pi->resync_rate_max);
 	if (PEER_HAS(pi, HAREPL_PEER_A_CSUMS))
 		fprintf(f, ",\"csums\":%s", pi->csums ? "true" : "false");
-	if (!has_progress(pi))
+	if (!peer_has_progress(pi))
 		return;
 	fprintf(f, ",\"resync_percent\":%.1f,\"resync_eta_s\":", peer_resync_percent(pi));
 	if (eta < 0)

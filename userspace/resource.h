@@ -81,6 +81,8 @@ int res_get(struct genl *g, const char *name, struct res_list *l,
 
 /* The connection is SyncSource/-Target or VerifySource/-Target */
 bool conn_resyncing(uint32_t conn);
+/* The kernel reports resync progress (resync_total and resync_done) */
+bool peer_has_progress(const struct peer_info *pi);
 /* Of the running or last resync or verify: 100.0 when there was nothing to do */
 double peer_resync_percent(const struct peer_info *pi);
 /* Seconds left of the running resync or verify; -1 when unknown or none runs */
