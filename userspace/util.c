@@ -77,11 +77,13 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
-		v = v * 10 + (unsigned)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;

@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..58"
+echo "1..59"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -75,6 +75,8 @@ expect 2 "^hareplctl: r0: --skip-initial-sync needs --uuid" "create-md --skip-in
 	"$HCTL" -c "$T/r0.conf" create-md --force --skip-initial-sync r0
 expect 2 "bad --uuid '6f1c3a5294d04b7e8a213c5d7e9f0b14'" "create-md: bad --uuid" -- \
 	"$HCTL" -c "$T/r0.conf" create-md --force --uuid 6f1c3a5294d04b7e8a213c5d7e9f0b14 r0
+expect 2 "bad --max-peers '9': expected 1 to 8" "create-md: --max-peers 9 refused" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --max-peers 9 r0
 expect 2 "bad --al-extents '1017': expected 4 to 1016" "create-md: bad --al-extents" -- \
 	"$HCTL" -c "$T/r0.conf" create-md --force --al-extents 1017 r0
 
