@@ -22,6 +22,7 @@ enum rc {
 	RC_NOENT,	/* resource not found or not up */
 	RC_PERM,	/* permission denied */
 	RC_NOMOD,	/* kernel module not loaded */
+	RC_LOST,	/* --wait: the peer disconnected before the job ended */
 };
 
 /* "hareplctl: RES: message\n", RES left out when NULL */

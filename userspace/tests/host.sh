@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..59"
+echo "1..63"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -249,20 +249,28 @@ expect 3 "k13.conf has no \[Peer\] section: nothing to connect to" "connect with
 expect 2 "bad resource name '-x'" "disconnect: bad name" -- "$HCTL" disconnect -- -x
 
 all=0
-for cmd in create-md dump-md up down primary secondary connect disconnect status events; do
+for cmd in create-md dump-md up down primary secondary connect disconnect status events \
+	resync verify invalidate; do
 	"$HCTL" "$cmd" --help | grep -q "^Usage: hareplctl $cmd" || all=1
 done
 ok $all "--help on every command"
-"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 10 ]
+"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 13 ]
 ok $? "--help lists the commands"
 expect 2 "unknown command 'frob'" "unknown command" -- "$HCTL" frob
+expect 2 "^hareplctl: verify: bad --peer '9': expected a node id from 0 to 8" "verify: bad --peer" -- \
+	"$HCTL" verify --peer 9 r0
+expect 2 "^hareplctl: invalidate: unknown option '--wait'" "invalidate takes no --wait" -- \
+	"$HCTL" invalidate --wait r0
+expect 2 "^hareplctl: resync: missing resource name" "resync: missing resource" -- \
+	"$HCTL" resync --wait
 expect 2 "unknown option '--frob'" "unknown option" -- "$HCTL" status --frob
 
 if "$HCTL" status >/dev/null 2>&1 || [ $? -ne 6 ]; then
 	echo "ok $((n + 1)) status without the module # SKIP harepl is loaded"
 	echo "ok $((n + 2)) events without the module # SKIP harepl is loaded"
 	echo "ok $((n + 3)) connect without the module # SKIP harepl is loaded"
-	n=$((n + 3))
+	echo "ok $((n + 4)) verify without the module # SKIP harepl is loaded"
+	n=$((n + 4))
 else
 	expect 6 "^hareplctl: harepl kernel module not loaded \(genetlink family 'harepl' not found\)" \
 		"status without the module" -- "$HCTL" status
@@ -270,6 +278,8 @@ else
 		"$HCTL" events --count 1
 	expect 6 "harepl kernel module not loaded" "connect without the module" -- \
 		"$HCTL" -c "$T/k1.conf" connect
+	expect 6 "harepl kernel module not loaded" "verify without the module" -- \
+		"$HCTL" -c "$T/k1.conf" verify --wait
 fi
 
 echo "# $((n - failed)) passed, $failed failed"

@@ -17,6 +17,7 @@
 #include "../conn.h"
 #include "../genl.h"
 #include "../resource.h"
+#include "../sync.h"
 #include "../util.h"
 
 #define FAMILY 0x42
@@ -612,6 +613,102 @@ static void test_connect(struct genl *g)
 	conf_free(c);
 }
 
+/* One peer, node 1, in the state of the step of a job that job_wait() polls */
+static const uint32_t *job_states;
+static unsigned int job_step;
+
+static void reply_job_step(void)
+{
+	struct nl_msg *m = resource_msg("r0", 0, 0);
+	struct nlattr *peers = nla_nest_start(m, HAREPL_A_RES_PEERS | NLA_F_NESTED);
+	struct nlattr *p = nla_nest_start(m, NLA_F_NESTED);
+	uint32_t conn = job_states[job_step];
+
+	if (job_states[job_step + 1] != ~0U)
+		job_step++;	/* the last state stays */
+	nla_put_u32(m, HAREPL_PEER_A_NODE_ID, 1);
+	put_sin(m, HAREPL_PEER_A_ADDR, "192.0.2.2", 7789);
+	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_SYNC);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, conn);
+	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 0);
+	nla_put_u64(m, HAREPL_PEER_A_OOS_BYTES, 0);
+	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 5000);
+	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 4U << 20);
+	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_BLOCK);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_TOTAL, 1 << 20);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_DONE, conn == HAREPL_CONN_CONNECTED ? 1 << 20 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_VERIFY_DIFF, conn == HAREPL_CONN_CONNECTED ? 4096 : 0);
+	nla_nest_end(m, p);
+	nla_nest_end(m, peers);
+	push(m);
+	push_error(0, NULL, 1);
+}
+
+/* job_wait() with its stdout in out */
+static int wait_for(struct genl *g, uint8_t cmd, const uint32_t *states, char *out, size_t len)
+{
+	static const uint32_t one = 1;
+	FILE *f = tmpfile();
+	int saved = dup(STDOUT_FILENO), rc;
+	size_t n;
+
+	job_states = states;
+	job_step = 0;
+	reply = reply_job_step;
+	fflush(stdout);
+	dup2(fileno(f), STDOUT_FILENO);
+	rc = job_wait(g, "r0", cmd, &one);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	if (n)
+		printf("# %s", out);
+	return rc;
+}
+
+/* HAREPL_CMD_RESYNC/VERIFY/INVALIDATE requests and waiting for the end */
+static void test_jobs(struct genl *g)
+{
+	static const uint32_t verify[] = { HAREPL_CONN_VERIFY_SOURCE, HAREPL_CONN_VERIFY_SOURCE,
+					   HAREPL_CONN_CONNECTED, ~0U };
+	static const uint32_t lost[] = { HAREPL_CONN_SYNC_SOURCE, HAREPL_CONN_CONNECTING, ~0U };
+	static const uint32_t tiny[] = { HAREPL_CONN_CONNECTED, ~0U };
+	struct nlattr *tb[HAREPL_A_MAX + 1];
+	uint32_t peer = 1;
+	struct genl_reply r;
+	char out[256];
+	int err, rc;
+
+	reply = reply_ack;
+	err = conn_job(g, HAREPL_CMD_VERIFY, "r0", &peer, &r);
+	ok(!err && ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_VERIFY &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) && tb[HAREPL_A_RES_NAME] &&
+	   !strcmp(nla_get_string(tb[HAREPL_A_RES_NAME]), "r0") && tb[HAREPL_A_PEER_ID] &&
+	   nla_get_u32(tb[HAREPL_A_PEER_ID]) == 1, "verify: request with the peer");
+	reply = reply_ebusy_extack;
+	err = conn_job(g, HAREPL_CMD_INVALIDATE, "r0", NULL, &r);
+	ok(err == -EBUSY && !strcmp(r.msg, "resource r0 is connected") &&
+	   ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_INVALIDATE &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) && !tb[HAREPL_A_PEER_ID],
+	   "invalidate: request without a peer, extack kept");
+
+	rc = wait_for(g, HAREPL_CMD_VERIFY, verify, out, sizeof(out));
+	ok(rc == RC_OK && job_step == 2 &&
+	   !strcmp(out, "r0: verify with peer 1 done: 4096 bytes differ\n"),
+	   "verify --wait: polls until the peer is Connected again");
+	rc = wait_for(g, HAREPL_CMD_RESYNC, lost, out, sizeof(out));
+	ok(rc == RC_LOST && !out[0], "resync --wait: the peer lost ends the wait");
+	rc = wait_for(g, HAREPL_CMD_RESYNC, tiny, out, sizeof(out));
+	ok(rc == RC_OK && !strcmp(out, "r0: resync with peer 1 done: 1048576 bytes resynced\n"),
+	   "resync --wait: a job over before the first poll");
+}
+
 static void test_format(void)
 {
 	char b[SIZE_BUF];
@@ -640,7 +737,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..35\n");
+	printf("TAP version 13\n1..40\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
@@ -676,6 +773,7 @@ int main(void)
 	test_status_peers(&g, &l);
 	test_status_resync(&g, &l);
 	test_connect(&g);
+	test_jobs(&g);
 	test_format();
 
 	free(l.v);
