@@ -13,7 +13,7 @@
  * that rate-limited log messages cover all of them.
  *
  * Each connection: connect, maybe a prelude (our HELLO; or the whole
- * handshake with the secret: HELLO, AUTH, STATE, checking the node's AUTH),
+ * handshake with the secret: HELLO, AUTH, STATE, GENS, checking the node's AUTH),
  * the bad input, then wait up to -t ms for the node to close the connection
  * (read returns 0 or ECONNRESET; what the node sends meanwhile, such as its
  * HELLO or an ERROR, is read and dropped). Only "truncated" shuts down our
@@ -890,6 +890,7 @@ static int handshake(int fd, bool with_state, uint32_t role)
 	struct harepl_wire_hello mine, theirs;
 	uint8_t nonce[HAREPL_WIRE_NONCE_LEN], mac[32], got[32];
 	struct harepl_wire_state st;
+	struct harepl_wire_gens gens;
 	struct out *o = calloc(1, sizeof(*o));
 	int ret = -1;
 
@@ -926,9 +927,25 @@ static int handshake(int fd, bool with_state, uint32_t role)
 		o->n = 0;
 		add_state(o, role, role == HAREPL_ROLE_PRIMARY ? HAREPL_DISK_UPTODATE :
 				   HAREPL_DISK_INCONSISTENT, opt.sectors);
-		seal(add_hdr(o, HAREPL_WIRE_PING, 0));
 		if (send_all(fd, o->b, o->n)) {
 			why("send of STATE failed");
+			goto out;
+		}
+		/* the same generation: nothing to resync, so requests are the input */
+		if (recv_pkt(fd, HAREPL_WIRE_GENS, &gens, sizeof(gens))) {
+			why_append(" (waiting for the node's GENS after our STATE)");
+			goto out;
+		}
+		gens.bitmap_gen = 0;
+		gens.oos_chunks = 0;
+		gens.flags = htonl(HAREPL_GENS_CONSISTENT | HAREPL_GENS_UPTODATE |
+				   (role == HAREPL_ROLE_PRIMARY ? HAREPL_GENS_PRIMARY : 0));
+		o->n = 0;
+		seal(add_hdr(o, HAREPL_WIRE_GENS, sizeof(gens)));
+		add_bytes(o, &gens, sizeof(gens));
+		seal(add_hdr(o, HAREPL_WIRE_PING, 0));
+		if (send_all(fd, o->b, o->n)) {
+			why("send of GENS failed");
 			goto out;
 		}
 		if (recv_pkt(fd, HAREPL_WIRE_PING_ACK, NULL, 0)) {
