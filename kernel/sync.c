@@ -554,14 +554,19 @@ static void harepl_gens_diverge(struct harepl_resource *res)
 	harepl_md_new_current(res);
 }
 
-/* Sends our ids to every connected peer (they follow, or compare). */
+/*
+ * Our ids changed: send them to every connected peer (which follows or
+ * compares again) and compare again ourselves.
+ */
 void harepl_peers_send_gens(struct harepl_resource *res)
 {
 	unsigned int i;
 
 	down_read(&res->peers_rwsem);
-	for (i = 0; i < res->npeers; i++)
-		harepl_queue_ctl(res->peers[i], HAREPL_CTL_GENS);
+	for (i = 0; i < res->npeers; i++) {
+		set_bit(HAREPL_CTL_GENS, &res->peers[i]->ctl);
+		harepl_queue_ctl(res->peers[i], HAREPL_CTL_DECIDE);
+	}
 	up_read(&res->peers_rwsem);
 }
 
