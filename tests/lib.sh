@@ -214,6 +214,13 @@ write_conf() {
 REPL_SECRET_A=${REPL_SECRET_A:-s3cret}
 REPL_SECRET_B=${REPL_SECRET_B:-s3cret}
 REPL_SECTORS=
+# The uuid both nodes' metadata get from repl_setup. The test disks are fresh
+# zero images, hence identical: repl_setup declares them so (create-md
+# --skip-initial-sync, same uuid, same generation, UpToDate). A test that
+# wants unrelated data (a full initial sync) sets REPL_CREATE_MD_OPTS to the
+# create-md options it wants instead (--force is always passed); set but
+# empty means none.
+REPL_UUID=${REPL_UUID:-2f0c5c3e-8d0e-4f7e-9b8a-6c1d2e3f4a5b}
 
 # repl_conf NS MODE [Key=Value...]: write NS's config; the pairs go into [Peer]; the secret is $REPL_SECRET_A or _B
 repl_conf() {
@@ -279,7 +286,9 @@ repl_dump() {
 	dmesg | grep 'harepl' | tail -n 8 | sed 's/^/# dmesg: /'
 }
 
-# repl_setup MODE [Key=Value...]: (module and namespaces if needed) both configs, create-md, up, wait <= 20 s for both Connected, A primary --force; sets REPL_SECTORS
+# repl_setup MODE [Key=Value...]: (module and namespaces if needed) both configs, create-md (the same uuid
+# $REPL_UUID and --skip-initial-sync on both, or $REPL_CREATE_MD_OPTS), up, wait <= 20 s for both Connected,
+# A primary --force; sets REPL_SECTORS
 repl_setup() {
 	_rs_mode=$1
 	shift
@@ -287,8 +296,10 @@ repl_setup() {
 	[ -e /run/netns/nsa ] || two_ns_setup
 	repl_conf nsa "$_rs_mode" "$@"
 	repl_conf nsb "$_rs_mode" "$@"
+	_rs_md=${REPL_CREATE_MD_OPTS-"--uuid $REPL_UUID --skip-initial-sync"}
 	for _rs_ns in nsa nsb; do
-		repl_ctl "$_rs_ns" create-md --force r0 >/dev/null || die "$_rs_ns: create-md failed"
+		repl_ctl "$_rs_ns" create-md $_rs_md --force r0 >/dev/null ||
+			die "$_rs_ns: create-md $_rs_md failed"
 	done
 	for _rs_ns in nsa nsb; do
 		run repl_ctl "$_rs_ns" up r0 || { repl_dump "$_rs_ns"; die "$_rs_ns: up failed"; }
