@@ -12,6 +12,7 @@
 #include <linux/random.h>
 #include <net/sock.h>
 #include "peer.h"
+#include "sync.h"
 #include "resource.h"
 
 static const char harepl_auth_label[] = "harepl-auth-v1";
@@ -38,7 +39,8 @@ static int harepl_hs_send(struct socket *sock, u16 type, const void *p, u32 len)
 {
 	struct {
 		struct harepl_wire_hdr hdr;
-		u8 payload[sizeof(struct harepl_wire_hello)];
+		u8 payload[MAX(sizeof(struct harepl_wire_hello),
+			       sizeof(struct harepl_wire_gens))];
 	} __packed buf = {};
 	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
 	struct kvec iov = { .iov_base = &buf, .iov_len = sizeof(buf.hdr) + len };
@@ -208,6 +210,26 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 	return 0;
 }
 
+static int harepl_hs_gens(struct harepl_resource *res, struct socket *sock,
+			  struct harepl_hs *hs, struct harepl_hs_result *out,
+			  const char **why)
+{
+	struct harepl_wire_gens me, him;
+	int ret;
+
+	harepl_gens_fill(out->peer, &me, 0);
+	ret = harepl_hs_send(sock, HAREPL_WIRE_GENS, &me, sizeof(me)) ?:
+	      harepl_hs_recv(sock, hs, HAREPL_WIRE_GENS, &him, sizeof(him), why);
+	if (ret)
+		return ret;
+	*why = harepl_gens_parse(res, &him, &out->gens);
+	if (*why) {
+		harepl_hs_refuse(sock, HAREPL_WIRE_E_PROTOCOL, *why);
+		return -EPROTO;
+	}
+	return 0;
+}
+
 /**
  * harepl_handshake() - authenticate a new connection and find its peer
  * @res: the resource, with @res->conf_mutex's peers stable (the caller is
@@ -234,7 +256,8 @@ int harepl_handshake(struct harepl_resource *res, struct socket *sock,
 	ret = harepl_hs_hello(res, sock, &hs, expect, &out->peer, nonce,
 			      peer_nonce, &why) ?:
 	      harepl_hs_auth(res, sock, &hs, out->peer, nonce, peer_nonce, &why) ?:
-	      harepl_hs_state(res, sock, &hs, out, &why);
+	      harepl_hs_state(res, sock, &hs, out, &why) ?:
+	      harepl_hs_gens(res, sock, &hs, out, &why);
 	if (ret == -ECONNREFUSED)
 		pr_warn_ratelimited("%s: peer %s refused the connection: %s\n",
 				    res->name, addr, why);

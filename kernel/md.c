@@ -8,31 +8,53 @@
 #include <linux/crc32c.h>
 #include <linux/log2.h>
 #include <linux/overflow.h>
+#include <linux/random.h>
 #include "md.h"
+#include "resource.h"
+
+/* CRC32C of a 4 KiB metadata block whose last 4 bytes are its checksum */
+u32 harepl_md_csum(const void *block)
+{
+	static const u8 zero[4];
+	u32 crc;
+
+	crc = crc32c(~0U, block, HAREPL_MD_SB_SIZE - sizeof(zero));
+	return crc32c(crc, zero, sizeof(zero));
+}
 
 static bool harepl_sb_csum_ok(const struct harepl_md_sb *sb)
 {
-	static const u8 zero[sizeof(sb->checksum)];
-	size_t off = offsetof(struct harepl_md_sb, checksum);
-	u32 crc;
+	return harepl_md_csum(sb) == le32_to_cpu(sb->checksum);
+}
 
-	crc = crc32c(~0U, sb, off);
-	crc = crc32c(crc, zero, sizeof(zero));
-	return crc == le32_to_cpu(sb->checksum);
+/**
+ * harepl_md_io() - synchronous metadata I/O of whole pages
+ * @bdev: the metadata device
+ * @sector: where
+ * @page: the data, @len bytes from offset 0
+ * @len: a multiple of 512, at most PAGE_SIZE
+ * @opf: REQ_OP_READ or REQ_OP_WRITE, with flags
+ *
+ * Return: 0 or a negative errno.
+ */
+int harepl_md_io(struct block_device *bdev, sector_t sector, struct page *page,
+		 unsigned int len, blk_opf_t opf)
+{
+	struct bio *bio;
+	int ret;
+
+	bio = bio_alloc(bdev, 1, opf | REQ_SYNC | REQ_META, GFP_NOIO);
+	bio->bi_iter.bi_sector = sector;
+	__bio_add_page(bio, page, len, 0);
+	ret = submit_bio_wait(bio);
+	bio_put(bio);
+	return ret;
 }
 
 static int harepl_md_read_sb(struct block_device *bdev, sector_t sector,
 			     struct page *page)
 {
-	struct bio *bio;
-	int ret;
-
-	bio = bio_alloc(bdev, 1, REQ_OP_READ | REQ_SYNC | REQ_META, GFP_KERNEL);
-	bio->bi_iter.bi_sector = sector;
-	__bio_add_page(bio, page, HAREPL_MD_SB_SIZE, 0);
-	ret = submit_bio_wait(bio);
-	bio_put(bio);
-	return ret;
+	return harepl_md_io(bdev, sector, page, HAREPL_MD_SB_SIZE, REQ_OP_READ);
 }
 
 /* Is [start, start + len) inside [lo, hi)? Overflow-safe. */
@@ -156,12 +178,13 @@ static void harepl_md_unpack(const struct harepl_md_sb *sb, struct harepl_md *md
  * @meta: the metadata device (the data device when @internal)
  * @internal: metadata at the end of the data device
  * @md: filled in on success
+ * @sb_page: on success, a page holding the superblock, the caller's to free
  * @error: on failure, a static string saying why, for ti->error
  *
  * Return: 0, or a negative errno with @error set.
  */
 int harepl_md_read(struct block_device *meta, bool internal,
-		   struct harepl_md *md, char **error)
+		   struct harepl_md *md, struct page **sb_page, char **error)
 {
 	sector_t dev_sectors = bdev_nr_sectors(meta);
 	sector_t sb_sector;
@@ -193,7 +216,70 @@ int harepl_md_read(struct block_device *meta, bool internal,
 		goto out;
 	}
 	harepl_md_unpack(page_address(page), md);
+	*sb_page = page;
+	return 0;
 out:
 	__free_page(page);
 	return ret;
+}
+
+/**
+ * harepl_md_write() - write the superblock with the current generation ids,
+ * flags and slots
+ * @res: the resource; the caller holds @res->md_mutex
+ *
+ * Written with a preflush and FUA: on stable storage when this returns 0.
+ *
+ * Return: 0 or a negative errno (logged).
+ */
+int harepl_md_write(struct harepl_resource *res)
+{
+	struct harepl_md_sb *sb = page_address(res->sb_page);
+	struct harepl_md *md = &res->md;
+	int i, ret;
+
+	lockdep_assert_held(&res->md_mutex);
+	sb->flags = cpu_to_le32(md->flags);
+	sb->gen_current = cpu_to_le64(md->gen_current);
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		sb->gen_history[i] = cpu_to_le64(md->gen_history[i]);
+	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++) {
+		sb->slots[i].node_id = cpu_to_le32(md->slots[i].node_id);
+		sb->slots[i].gen_bitmap = cpu_to_le64(md->slots[i].gen_bitmap);
+	}
+	sb->checksum = cpu_to_le32(harepl_md_csum(sb));
+	ret = harepl_md_io(res->meta_bdev, md->sb_sector, res->sb_page,
+			   HAREPL_MD_SB_SIZE,
+			   REQ_OP_WRITE | REQ_PREFLUSH | REQ_FUA);
+	if (ret)
+		pr_err("%s: cannot write the superblock: %d\n", res->name, ret);
+	return ret;
+}
+
+/* A new current generation id: the old one goes into the history. */
+void harepl_md_new_current(struct harepl_resource *res)
+{
+	u64 gen;
+
+	lockdep_assert_held(&res->md_mutex);
+	do {
+		gen = get_random_u64();
+	} while (!gen);
+	harepl_md_set_current(res, gen);
+}
+
+/* Takes @gen as current generation id, keeping the old one in the history. */
+void harepl_md_set_current(struct harepl_resource *res, u64 gen)
+{
+	struct harepl_md *md = &res->md;
+
+	lockdep_assert_held(&res->md_mutex);
+	if (md->gen_current == gen)
+		return;
+	if (md->gen_current) {
+		memmove(&md->gen_history[1], &md->gen_history[0],
+			sizeof(md->gen_history[0]) * (HAREPL_MD_HISTORY - 1));
+		md->gen_history[0] = md->gen_current;
+	}
+	md->gen_current = gen;
 }

@@ -31,7 +31,15 @@ struct harepl_md {
 	sector_t bm_sectors;
 };
 
+struct harepl_resource;
+
+u32 harepl_md_csum(const void *block);
+int harepl_md_io(struct block_device *bdev, sector_t sector, struct page *page,
+		 unsigned int len, blk_opf_t opf);
 int harepl_md_read(struct block_device *meta, bool internal,
-		   struct harepl_md *md, char **error);
+		   struct harepl_md *md, struct page **sb_page, char **error);
+int harepl_md_write(struct harepl_resource *res);
+void harepl_md_new_current(struct harepl_resource *res);
+void harepl_md_set_current(struct harepl_resource *res, u64 gen);
 
 #endif

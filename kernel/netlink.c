@@ -11,6 +11,7 @@
 #include "netlink.h"
 #include "peer.h"
 #include "resource.h"
+#include "sync.h"
 
 static struct genl_family harepl_genl_family;
 
@@ -21,6 +22,11 @@ static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_LOCAL_ADDR] = NLA_POLICY_MIN_LEN(sizeof(struct sockaddr_in)),
 	[HAREPL_A_RES_SECRET]	= { .type = NLA_BINARY, .len = HAREPL_SECRET_MAX },
 	[HAREPL_A_RES_PEERS]	= { .type = NLA_NESTED },
+	[HAREPL_A_PEER_ID]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MD_MAX_PEERS),
+};
+
+static struct netlink_range_validation harepl_rate_range = {
+	.min = 64, .max = 4194304,
 };
 
 static struct netlink_range_validation harepl_timeout_range = {
@@ -38,6 +44,8 @@ static const struct nla_policy harepl_peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_timeout_range),
 	[HAREPL_PEER_A_SNDBUF]	= NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_sndbuf_range),
 	[HAREPL_PEER_A_ON_CONGESTION] = NLA_POLICY_MAX(NLA_U32, HAREPL_CONGESTION_MAX),
+	[HAREPL_PEER_A_RESYNC_RATE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_rate_range),
+	[HAREPL_PEER_A_CSUMS]	= NLA_POLICY_MAX(NLA_U32, 1),
 };
 
 enum harepl_mcgrp {
@@ -53,13 +61,15 @@ static int harepl_nl_put_u64(struct sk_buff *skb, int type, u64 value)
 	return nla_put_u64_64bit(skb, type, value, HAREPL_A_PAD);
 }
 
-static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
+static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
+			      u64 gen_bitmap)
 {
 	const struct harepl_peer_conf *c = &peer->conf;
 	enum harepl_conn_state st;
 	enum harepl_role role;
 	enum harepl_disk_state disk;
 	struct nlattr *nest;
+	u64 gen_current;
 	bool have;
 
 	spin_lock(&peer->lock);
@@ -67,6 +77,7 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
 	role = peer->peer_role;
 	disk = peer->peer_disk;
 	have = peer->have_state;
+	gen_current = peer->peer_gens.current_gen;
 	spin_unlock(&peer->lock);
 
 	nest = nla_nest_start(skb, 0);
@@ -86,13 +97,30 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer)
 			      harepl_peer_oos_bytes(peer), HAREPL_PEER_A_PAD) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_TIMEOUT_MS, c->timeout_ms) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_SNDBUF, c->sndbuf) ||
-	    nla_put_u32(skb, HAREPL_PEER_A_ON_CONGESTION, c->on_congestion))
+	    nla_put_u32(skb, HAREPL_PEER_A_ON_CONGESTION, c->on_congestion) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_GEN_BITMAP, gen_bitmap,
+			      HAREPL_PEER_A_PAD) ||
+	    (have && nla_put_u64_64bit(skb, HAREPL_PEER_A_GEN_CURRENT, gen_current,
+				       HAREPL_PEER_A_PAD)) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_RESYNC_TOTAL,
+			      atomic64_read(&peer->rs_total), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_RESYNC_DONE,
+			      atomic64_read(&peer->rs_done), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_RESYNC_RATE,
+			      READ_ONCE(peer->rs_rate), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_RESYNC_BYTES,
+			      atomic64_read(&peer->rs_bytes), HAREPL_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, HAREPL_PEER_A_VERIFY_DIFF,
+			      atomic64_read(&peer->verify_diff), HAREPL_PEER_A_PAD) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_RESYNC_RATE_MAX, c->resync_rate) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_CSUMS, c->csums))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
-static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res)
+static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res,
+			       const struct harepl_md *md)
 {
 	struct nlattr *nest;
 	unsigned int i;
@@ -106,7 +134,8 @@ static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res)
 	if (!nest)
 		ret = -EMSGSIZE;
 	for (i = 0; !ret && i < res->npeers; i++)
-		ret = harepl_nl_put_peer(skb, res->peers[i]);
+		ret = harepl_nl_put_peer(skb, res->peers[i],
+					 md->slots[res->peers[i]->slot].gen_bitmap);
 	up_read(&res->peers_rwsem);
 	if (!ret)
 		nla_nest_end(skb, nest);
@@ -119,7 +148,11 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 {
 	const struct harepl_md *md = &res->md;
 	char dm_name[DM_NAME_LEN] = "";
+	struct harepl_md gens;
 
+	mutex_lock(&res->md_mutex);
+	gens = *md;
+	mutex_unlock(&res->md_mutex);
 	/* Fails once dm has unhashed the device, as when it is destroyed */
 	dm_copy_name_and_uuid(res->dm, dm_name, NULL);
 	if (nla_put_string(skb, HAREPL_A_RES_NAME, res->name) ||
@@ -137,9 +170,16 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 	    nla_put_u32(skb, HAREPL_A_RES_NODE_ID, md->node_id) ||
 	    nla_put(skb, HAREPL_A_RES_UUID, HAREPL_UUID_LEN, md->uuid) ||
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_READS, atomic64_read(&res->reads)) ||
-	    harepl_nl_put_u64(skb, HAREPL_A_RES_WRITES, atomic64_read(&res->writes)))
+	    harepl_nl_put_u64(skb, HAREPL_A_RES_WRITES, atomic64_read(&res->writes)) ||
+	    harepl_nl_put_u64(skb, HAREPL_A_RES_GEN_CURRENT, gens.gen_current) ||
+	    nla_put(skb, HAREPL_A_RES_GEN_HISTORY, sizeof(gens.gen_history),
+		    gens.gen_history) ||
+	    nla_put_u32(skb, HAREPL_A_RES_MD_FLAGS, gens.flags) ||
+	    nla_put_u32(skb, HAREPL_A_RES_AL_EXTENTS, gens.al_extents) ||
+	    harepl_nl_put_u64(skb, HAREPL_A_RES_AL_WRITES,
+			      atomic64_read(&res->al.transactions)))
 		return -EMSGSIZE;
-	return harepl_nl_put_peers(skb, res);
+	return harepl_nl_put_peers(skb, res, &gens);
 }
 
 /* Looks up the resource named in the request, or says why not. */
@@ -230,9 +270,25 @@ static int harepl_nl_get_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
+/* Takes a reference on the named resource, for a command that sleeps. */
+static struct harepl_resource *harepl_nl_hold(struct genl_info *info)
+{
+	struct harepl_resource *res;
+
+	mutex_lock(&harepl_lock);
+	res = harepl_nl_lookup(info);
+	if (!IS_ERR(res))
+		harepl_resource_get(res);
+	mutex_unlock(&harepl_lock);
+	return res;
+}
+
 static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 {
 	struct harepl_resource *res;
+	enum harepl_disk_state disk;
+	enum harepl_role role;
+	bool changed, forced;
 	u32 flags = 0;
 	int ret;
 
@@ -245,13 +301,93 @@ static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 
 	mutex_lock(&harepl_lock);
 	res = harepl_nl_lookup(info);
-	if (IS_ERR(res))
-		ret = PTR_ERR(res);
-	else
-		ret = harepl_resource_set_role(res,
-					       nla_get_u32(info->attrs[HAREPL_A_RES_ROLE]),
-					       flags, info->extack);
+	if (IS_ERR(res)) {
+		mutex_unlock(&harepl_lock);
+		return PTR_ERR(res);
+	}
+	role = res->role;
+	disk = res->disk;
+	ret = harepl_resource_set_role(res, nla_get_u32(info->attrs[HAREPL_A_RES_ROLE]),
+				       flags, info->extack);
+	changed = !ret && res->role != role;
+	forced = !ret && res->disk != disk;
+	if (changed)
+		harepl_resource_get(res);
 	mutex_unlock(&harepl_lock);
+	if (changed) {
+		/* the superblock and generation ids follow, outside harepl_lock */
+		mutex_lock(&res->conf_mutex);
+		harepl_gens_role_changed(res, role != HAREPL_ROLE_PRIMARY, forced);
+		mutex_unlock(&res->conf_mutex);
+		harepl_resource_put(res);
+	}
+	return ret;
+}
+
+/* The peer a RESYNC, VERIFY or INVALIDATE is for; with conf_mutex held */
+static struct harepl_peer *harepl_nl_peer(struct harepl_resource *res,
+					  struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[HAREPL_A_PEER_ID];
+	unsigned int i;
+
+	lockdep_assert_held(&res->conf_mutex);
+	if (!res->npeers) {
+		NL_SET_ERR_MSG(info->extack, "not connected (no peers configured)");
+		return ERR_PTR(-ENOTCONN);
+	}
+	if (!attr) {
+		if (res->npeers == 1)
+			return res->peers[0];
+		NL_SET_ERR_MSG(info->extack, "several peers: say which (HAREPL_A_PEER_ID)");
+		return ERR_PTR(-EINVAL);
+	}
+	for (i = 0; i < res->npeers; i++)
+		if (res->peers[i]->conf.node_id == nla_get_u32(attr))
+			return res->peers[i];
+	NL_SET_ERR_MSG_ATTR(info->extack, attr, "no peer with that node id");
+	return ERR_PTR(-ENOENT);
+}
+
+static int harepl_nl_sync_cmd(struct sk_buff *skb, struct genl_info *info)
+{
+	u8 cmd = info->genlhdr->cmd;
+	struct harepl_resource *res;
+	struct harepl_peer *peer;
+	const char *why = NULL;
+	int ret;
+
+	res = harepl_nl_hold(info);
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	mutex_lock(&res->conf_mutex);
+	peer = harepl_nl_peer(res, info);
+	if (IS_ERR(peer)) {
+		ret = PTR_ERR(peer);
+		goto out;
+	}
+	switch (cmd) {
+	case HAREPL_CMD_VERIFY:
+		ret = harepl_resync_start_verify(peer, &why);
+		break;
+	case HAREPL_CMD_RESYNC:
+		ret = harepl_resync_start_bitmap(peer, &why);
+		break;
+	default:
+		ret = -EBUSY;
+		why = "a resync or verify with the peer is running";
+		if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+			why = "refusing to invalidate a primary (demote it first)";
+		else
+			ret = harepl_invalidate(res, peer);
+		break;
+	}
+	/* @why is a static string, as NL_SET_ERR_MSG() would store */
+	if (ret && why && info->extack)
+		info->extack->_msg = why;
+out:
+	mutex_unlock(&res->conf_mutex);
+	harepl_resource_put(res);
 	return ret;
 }
 
@@ -310,20 +446,10 @@ static int harepl_nl_peer_conf(struct harepl_resource *res, struct nlattr *attr,
 	c->on_congestion = tb[HAREPL_PEER_A_ON_CONGESTION] ?
 			   nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]) :
 			   HAREPL_CONGESTION_BLOCK;
+	c->resync_rate = tb[HAREPL_PEER_A_RESYNC_RATE_MAX] ?
+			 nla_get_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX]) : 102400;
+	c->csums = tb[HAREPL_PEER_A_CSUMS] && nla_get_u32(tb[HAREPL_PEER_A_CSUMS]);
 	return 0;
-}
-
-/* Takes a reference on the named resource, for a command that sleeps. */
-static struct harepl_resource *harepl_nl_hold(struct genl_info *info)
-{
-	struct harepl_resource *res;
-
-	mutex_lock(&harepl_lock);
-	res = harepl_nl_lookup(info);
-	if (!IS_ERR(res))
-		harepl_resource_get(res);
-	mutex_unlock(&harepl_lock);
-	return res;
 }
 
 static int harepl_nl_parse_peers(struct harepl_resource *res,
@@ -480,6 +606,18 @@ static const struct genl_ops harepl_genl_ops[] = {
 	}, {
 		.cmd = HAREPL_CMD_DISCONNECT,
 		.doit = harepl_nl_disconnect,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_RESYNC,
+		.doit = harepl_nl_sync_cmd,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_VERIFY,
+		.doit = harepl_nl_sync_cmd,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_INVALIDATE,
+		.doit = harepl_nl_sync_cmd,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

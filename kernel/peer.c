@@ -19,6 +19,7 @@
 #include "receive.h"
 #include "req.h"
 #include "resource.h"
+#include "sync.h"
 
 #define HAREPL_CONNECT_TIMEOUT	(HZ)
 #define HAREPL_BACKOFF_MIN	(HZ / 10)
@@ -48,7 +49,7 @@ u32 harepl_peer_inflight(struct harepl_peer *peer)
 
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer)
 {
-	return atomic64_read(&peer->oos_chunks) *
+	return harepl_bm_count(peer->res, peer->slot) *
 	       ((s64)peer->res->md.chunk_sectors << SECTOR_SHIFT);
 }
 
@@ -59,29 +60,26 @@ void harepl_queue_ctl(struct harepl_peer *peer, int what)
 	queue_work(system_highpri_wq, &peer->ack_work);
 }
 
-/* An async write the peer never acknowledged, or failed */
-void harepl_async_mark_oos(struct harepl_peer *peer, void *entry)
+/*
+ * An async write the peer acknowledged (@failed: with an error, or never):
+ * record it out of sync if need be, then let its write-intent extent go.
+ */
+void harepl_async_done(struct harepl_peer *peer, void *entry, bool failed)
 {
 	unsigned long v = xa_to_value(entry);
+	sector_t sector = v >> HAREPL_ASYNC_LEN_BITS;
+	unsigned int sectors = v & ((1UL << HAREPL_ASYNC_LEN_BITS) - 1);
 
-	harepl_peer_mark_oos(peer, v >> HAREPL_ASYNC_LEN_BITS,
-			     v & ((1UL << HAREPL_ASYNC_LEN_BITS) - 1));
+	if (failed)
+		harepl_peer_mark_oos(peer, sector, sectors);
+	if (sectors)
+		harepl_al_put(peer->res, sector, sectors);
 }
 
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 			  unsigned int sectors)
 {
-	u32 chunk = peer->res->md.chunk_sectors;
-	unsigned long bit, last;
-
-	if (!sectors)
-		return;
-	bit = sector / chunk;
-	last = min_t(unsigned long, (sector + sectors - 1) / chunk,
-		     peer->oos_bits - 1);
-	for (; bit <= last; bit++)
-		if (!test_and_set_bit(bit, peer->oos))
-			atomic64_inc(&peer->oos_chunks);
+	harepl_bm_set(peer->res, peer->slot, sector, sectors);
 }
 
 /* Ends the connection; the worker notices and cleans up. Any context. */
@@ -113,21 +111,28 @@ bool harepl_peers_have_primary(struct harepl_resource *res)
 	return primary;
 }
 
-/* Tells every connected peer our role and disk state. */
-void harepl_peers_send_state(struct harepl_resource *res)
+/* Tells @peer our role and disk state. */
+int harepl_send_state(struct harepl_peer *peer)
 {
+	struct harepl_resource *res = peer->res;
 	struct harepl_wire_state st = {};
-	unsigned int i;
 
 	st.role = cpu_to_be32(READ_ONCE(res->role));
 	st.disk = cpu_to_be32(READ_ONCE(res->disk));
 	st.size = cpu_to_be64(res->md.data_sectors);
+	st.mode = cpu_to_be32(peer->conf.mode);
+	return harepl_send_packet(peer, HAREPL_WIRE_STATE, 0, 0, 0, 0, 0,
+				  &st, sizeof(st));
+}
+
+/* Tells every connected peer our role and disk state. */
+void harepl_peers_send_state(struct harepl_resource *res)
+{
+	unsigned int i;
+
 	down_read(&res->peers_rwsem);
-	for (i = 0; i < res->npeers; i++) {
-		st.mode = cpu_to_be32(res->peers[i]->conf.mode);
-		harepl_send_packet(res->peers[i], HAREPL_WIRE_STATE, 0, 0, 0, 0, 0,
-				   &st, sizeof(st));
-	}
+	for (i = 0; i < res->npeers; i++)
+		harepl_send_state(res->peers[i]);
 	up_read(&res->peers_rwsem);
 }
 
@@ -169,12 +174,14 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
-	ok = !peer->sock && !peer->stopping;
+	ok = !peer->sock && !peer->stopping && !peer->split_brain;
 	if (ok) {
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
 		peer->peer_disk = hs->disk;
+		peer->peer_gens = hs->gens;
+		peer->rs_got_bitmap = false;
 		peer->have_state = true;
 		peer->epoch++;
 		peer->epoch_completions = atomic64_read(&peer->res->completions);
@@ -189,15 +196,18 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 /* After the connection ended: fail what waits for it, back to Connecting. */
 static void harepl_peer_teardown(struct harepl_peer *peer)
 {
+	struct harepl_resource *res = peer->res;
 	struct harepl_req *req;
 	struct socket *sock;
 	unsigned long idx;
+	void *entry;
 
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
 	sock = peer->sock;
 	peer->sock = NULL;
-	peer->state = HAREPL_CONN_CONNECTING;
+	peer->state = peer->split_brain ? HAREPL_CONN_SPLIT_BRAIN :
+					  HAREPL_CONN_CONNECTING;
 	peer->have_state = false;
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
@@ -213,12 +223,27 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 		if (xa_erase(&peer->inflight, idx) != req)
 			continue;
 		if (xa_is_value(req)) {
-			harepl_async_mark_oos(peer, req);
+			harepl_async_done(peer, req, true);
 		} else {
 			harepl_peer_mark_oos(peer, req->sector, req->sectors);
 			harepl_req_put(req);
 		}
 	}
+	/* a resync: what was not acknowledged stays marked */
+	harepl_resync_stop(peer);
+	xa_for_each(&peer->rs_reqs, idx, entry)
+		xa_erase(&peer->rs_reqs, idx);
+	atomic_set(&peer->rs_inflight, 0);
+	spin_lock(&peer->lock);
+	peer->rs_running = false;
+	peer->rs_got_bitmap = false;
+	spin_unlock(&peer->lock);
+	if (!sock)
+		return;
+	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+		harepl_gens_peer_lost(peer);	/* also writes the bitmap */
+	else
+		harepl_bm_flush(res);
 }
 
 static int harepl_sock_new(struct harepl_resource *res, struct socket **sockp)
@@ -272,9 +297,13 @@ static int harepl_peer_worker(void *arg)
 		backoff = HAREPL_BACKOFF_MIN;
 		pr_info("%s: peer %s: connected\n", peer->res->name, peer->addr_str);
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+		harepl_sync_decide(peer);
 		harepl_receive_loop(peer);
 		harepl_peer_teardown(peer);
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+		/* after a split brain, only disconnect and connect again */
+		wait_event_interruptible(peer->wq, !READ_ONCE(peer->split_brain) ||
+					 kthread_should_stop());
 	}
 	return 0;
 }
@@ -308,22 +337,22 @@ static int harepl_listener(void *arg)
 }
 
 static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
-					   const struct harepl_peer_conf *conf)
+					   const struct harepl_peer_conf *conf,
+					   int slot)
 {
 	struct harepl_peer *peer = kzalloc(sizeof(*peer), GFP_KERNEL);
 
 	if (!peer)
 		return NULL;
-	peer->oos_bits = DIV_ROUND_UP_ULL(res->md.data_sectors, res->md.chunk_sectors);
-	peer->oos = bitmap_zalloc(peer->oos_bits, GFP_KERNEL | __GFP_NOWARN);
-	if (!peer->oos) {
-		peer->oos = kvcalloc(BITS_TO_LONGS(peer->oos_bits),
-				     sizeof(unsigned long), GFP_KERNEL);
-		if (!peer->oos) {
-			kfree(peer);
-			return NULL;
-		}
+	peer->sha = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(peer->sha)) {
+		kfree(peer);
+		return NULL;
 	}
+	peer->slot = slot;
+	xa_init(&peer->rs_reqs);
+	init_waitqueue_head(&peer->rs_wq);
+	atomic_set(&peer->rs_inflight, 0);
 	peer->res = res;
 	peer->conf = *conf;
 	snprintf(peer->addr_str, sizeof(peer->addr_str), "%pISpc", &conf->addr);
@@ -342,7 +371,8 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 
 static void harepl_peer_free(struct harepl_peer *peer)
 {
-	kvfree(peer->oos);
+	crypto_free_shash(peer->sha);
+	xa_destroy(&peer->rs_reqs);
 	xa_destroy(&peer->inflight);
 	mutex_destroy(&peer->send_mutex);
 	kfree(peer);
@@ -436,7 +466,7 @@ int harepl_connect(struct harepl_resource *res,
 	char name[TASK_COMM_LEN + 16];
 	struct task_struct *t;
 	unsigned int i;
-	int ret;
+	int ret, slot;
 
 	lockdep_assert_held(&res->conf_mutex);
 	res->hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
@@ -459,7 +489,16 @@ int harepl_connect(struct harepl_resource *res,
 	if (ret)
 		goto err_net;
 	for (i = 0; i < n; i++) {
-		peers[i] = harepl_peer_new(res, &confs[i]);
+		slot = harepl_bm_slot_for(res, confs[i].node_id);
+		if (slot < 0) {
+			ret = slot;
+			if (ret == -E2BIG)
+				NL_SET_ERR_MSG(extack, "no free bitmap slot for a peer (create-md --max-peers)");
+			else
+				NL_SET_ERR_MSG(extack, "cannot give a peer a bitmap slot");
+			goto err_peers;
+		}
+		peers[i] = harepl_peer_new(res, &confs[i], slot);
 		if (!peers[i]) {
 			ret = -ENOMEM;
 			NL_SET_ERR_MSG(extack, "out of memory for the peers");

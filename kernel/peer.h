@@ -18,6 +18,15 @@ struct socket;
 #define HAREPL_HANDSHAKE_TIMEOUT	(5 * HZ)
 #define HAREPL_RECV_SLICE		(HZ / 4)
 
+/* Generation ids as exchanged in GENS, in CPU order */
+struct harepl_gens {
+	u64 current_gen;
+	u64 bitmap_gen;			/* the sender's slot for the receiver */
+	u64 history[HAREPL_MD_HISTORY];
+	u64 oos_chunks;
+	u32 flags;			/* enum harepl_wire_gens_flag */
+};
+
 /* What CONNECT asks for one peer */
 struct harepl_peer_conf {
 	u32 node_id;
@@ -27,13 +36,17 @@ struct harepl_peer_conf {
 	u32 timeout_ms;
 	u32 sndbuf;
 	enum harepl_congestion on_congestion;
+	u32 resync_rate;		/* KiB/s */
+	bool csums;
 };
 
 /*
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state and @stopping. @send_mutex serialises everything written to @sock and
+ * @have_state, @stopping, @peer_gens, @split_brain and the resync flags
+ * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
+ * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges. @send_mutex serialises everything written to @sock and
  * protects @sock, @epoch and @epoch_completions: @sock is installed and
  * removed with both @send_mutex and @lock held, so either suffices to read
  * it. @inflight (xarray, own lock) maps request ids to primary requests
@@ -82,9 +95,30 @@ struct harepl_peer {
 
 	atomic64_t bytes_sent;
 	atomic64_t bytes_recv;
-	unsigned long *oos;		/* one bit per chunk out of sync */
-	unsigned long oos_bits;
-	atomic64_t oos_chunks;
+	int slot;			/* our bitmap slot for it */
+	struct crypto_shash *sha;	/* sha256, for CSUM */
+
+	/* what the peer told us of its generation ids */
+	struct harepl_gens peer_gens;
+	bool split_brain;		/* reconnect only after CONNECT */
+
+	/* resync and verify, see resync.c */
+	struct task_struct *rs_thread;	/* the source's sender */
+	bool rs_full;			/* every chunk */
+	bool rs_csums;			/* checksums first */
+	bool rs_verify;			/* compare only */
+	bool rs_got_bitmap;		/* the target's BITMAP is merged */
+	bool rs_running;		/* @rs_thread has work */
+	atomic_t rs_inflight;
+	wait_queue_head_t rs_wq;
+	struct xarray rs_reqs;		/* seq -> xa_mk_value(range) */
+	u64 rs_seq;
+	atomic64_t rs_total;		/* bytes, at the start */
+	atomic64_t rs_done;
+	atomic64_t rs_bytes;		/* payload bytes since CONNECT */
+	atomic64_t verify_diff;
+	u64 rs_rate;			/* bytes/s, recent */
+	unsigned long rs_start;
 };
 
 int harepl_connect(struct harepl_resource *res,
@@ -99,6 +133,7 @@ u32 harepl_peer_inflight(struct harepl_peer *peer);
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer);
 bool harepl_peers_have_primary(struct harepl_resource *res);
 void harepl_peers_send_state(struct harepl_resource *res);
+int harepl_send_state(struct harepl_peer *peer);
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 			  unsigned int sectors);
 void harepl_peer_drop(struct harepl_peer *peer, const char *why);
@@ -108,6 +143,9 @@ enum harepl_ctl {
 	HAREPL_CTL_PING,	/* send a PING */
 	HAREPL_CTL_PONG,	/* answer one */
 	HAREPL_CTL_EVENT,	/* report a state change */
+	HAREPL_CTL_DECIDE,	/* compare generation ids again */
+	HAREPL_CTL_STATE,	/* send our STATE */
+	HAREPL_CTL_GENS,	/* send our GENS */
 };
 
 /* An async entry in @inflight: sector << HAREPL_ASYNC_LEN_BITS | sectors */
@@ -115,12 +153,14 @@ enum harepl_ctl {
 #define HAREPL_ASYNC_MAX_SECTOR	(1ULL << (BITS_PER_LONG - 2 - HAREPL_ASYNC_LEN_BITS))
 
 void harepl_queue_ctl(struct harepl_peer *peer, int what);
-void harepl_async_mark_oos(struct harepl_peer *peer, void *entry);
+void harepl_async_done(struct harepl_peer *peer, void *entry, bool failed);
 
 /* send.c */
 int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
 		       u64 seq, u64 sector, u32 size, s32 status,
 		       const void *payload, u32 len);
+int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
+		      struct page **pages, u32 len);
 void harepl_replicate(struct harepl_resource *res, struct harepl_req *req);
 void harepl_ack_work(struct work_struct *work);
 
@@ -131,6 +171,10 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 		    struct harepl_wire_hdr *hdr, unsigned long deadline,
 		    bool started, const char **why);
 void harepl_receive_loop(struct harepl_peer *peer);
+int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len);
+void harepl_wait_applied(struct harepl_peer *peer, int below);
+struct harepl_rreq;
+void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr);
 
 /* handshake.c */
 /* What the handshake learnt about the peer */
@@ -138,6 +182,7 @@ struct harepl_hs_result {
 	struct harepl_peer *peer;
 	enum harepl_role role;
 	enum harepl_disk_state disk;
+	struct harepl_gens gens;
 };
 
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,

@@ -14,6 +14,7 @@
 #include "receive.h"
 #include "req.h"
 #include "resource.h"
+#include "sync.h"
 
 /* Writes received and not yet completed on our disk, per peer */
 #define HAREPL_MAX_APPLYING	128
@@ -74,7 +75,17 @@ static u32 harepl_wire_max_len(u16 type)
 	case HAREPL_WIRE_ERROR:
 		return sizeof(struct harepl_wire_error);
 	case HAREPL_WIRE_DATA:
+	case HAREPL_WIRE_RS_DATA:
 		return HAREPL_WIRE_MAX_DATA;
+	case HAREPL_WIRE_GENS:
+	case HAREPL_WIRE_RS_DONE:
+		return sizeof(struct harepl_wire_gens);
+	case HAREPL_WIRE_BITMAP:
+		return HAREPL_WIRE_BITMAP_RUNS * 2 * sizeof(__be64);
+	case HAREPL_WIRE_CSUM:
+		return HAREPL_WIRE_CSUM_MAX_CHUNKS * HAREPL_WIRE_CSUM_LEN;
+	case HAREPL_WIRE_CSUM_REPLY:
+		return HAREPL_WIRE_CSUM_MAX_CHUNKS / 8;
 	default:
 		return 0;
 	}
@@ -134,7 +145,7 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 }
 
 /* Reads a payload of exactly @len bytes into @buf. */
-static int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len)
+int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len)
 {
 	int ret = harepl_recv_full(peer->sock, buf, len,
 				   harepl_packet_deadline(peer), true);
@@ -150,7 +161,6 @@ static void harepl_rreq_endio(struct bio *bio)
 	struct harepl_peer *peer = rr->peer;
 	struct bio_vec *bv;
 	struct bvec_iter_all iter;
-	unsigned long flags;
 
 	rr->status = blk_status_to_errno(bio->bi_status);
 	bio_for_each_segment_all(bv, bio, iter)
@@ -159,20 +169,27 @@ static void harepl_rreq_endio(struct bio *bio)
 	if (rr->status && !rr->aborted)
 		pr_err_ratelimited("%s: replicated write at sector %llu failed: %d\n",
 				   peer->res->name, rr->sector, rr->status);
-	if (rr->ack) {
-		spin_lock_irqsave(&peer->ack_lock, flags);
-		list_add_tail(&rr->node, &peer->acks);
-		spin_unlock_irqrestore(&peer->ack_lock, flags);
-		queue_work(system_highpri_wq, &peer->ack_work);
-	} else {
+	if (rr->ack)
+		harepl_queue_ack(peer, rr);
+	else
 		kfree(rr);
-	}
 	if (atomic_dec_return(&peer->applying) < HAREPL_MAX_APPLYING)
 		wake_up(&peer->apply_wq);
 }
 
+/* Hands an answer to ack_work, which sends it. Any context. */
+void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&peer->ack_lock, flags);
+	list_add_tail(&rr->node, &peer->acks);
+	spin_unlock_irqrestore(&peer->ack_lock, flags);
+	queue_work(system_highpri_wq, &peer->ack_work);
+}
+
 /* Waits until everything of earlier epochs (or everything) is on disk. */
-static void harepl_wait_applied(struct harepl_peer *peer, int below)
+void harepl_wait_applied(struct harepl_peer *peer, int below)
 {
 	wait_event(peer->apply_wq, atomic_read(&peer->applying) < below);
 }
@@ -221,23 +238,31 @@ static int harepl_recv_write(struct harepl_peer *peer,
 	u64 sector = be64_to_cpu(hdr->sector);
 	u32 size = be32_to_cpu(hdr->size), len = be32_to_cpu(hdr->length);
 	u32 epoch = be32_to_cpu(hdr->epoch);
+	bool resync = type == HAREPL_WIRE_RS_DATA;
 	unsigned int nr = DIV_ROUND_UP(len, PAGE_SIZE), i, n;
 	struct harepl_rreq *rr;
 	struct page *page;
 	struct bio *bio;
 	int ret;
 
-	if (READ_ONCE(res->role) != HAREPL_ROLE_SECONDARY ||
-	    READ_ONCE(peer->peer_role) != HAREPL_ROLE_PRIMARY) {
+	if (resync && harepl_peer_state(peer) != HAREPL_CONN_SYNC_TARGET) {
+		*why = "resync data while not sync target";
+		return -EPROTO;
+	}
+	if (!resync && (READ_ONCE(res->role) != HAREPL_ROLE_SECONDARY ||
+			READ_ONCE(peer->peer_role) != HAREPL_ROLE_PRIMARY)) {
 		*why = "write from a peer that is not primary, or to a primary";
 		return -EPROTO;
 	}
-	*why = harepl_check_range(res, type, sector, size, len);
+	*why = harepl_check_range(res, resync ? HAREPL_WIRE_DATA : type, sector,
+				  size, len);
 	if (*why)
 		return -EPROTO;
 
 	rr = kzalloc(sizeof(*rr), GFP_NOIO);
-	bio = bio_alloc_bioset(res->data_bdev, nr, harepl_wire_opf(type, flags),
+	bio = bio_alloc_bioset(res->data_bdev, nr,
+			       resync ? REQ_OP_WRITE | REQ_SYNC :
+					harepl_wire_opf(type, flags),
 			       GFP_NOIO, &res->bs);
 	if (!rr) {
 		bio_put(bio);
@@ -248,7 +273,8 @@ static int harepl_recv_write(struct harepl_peer *peer,
 	rr->seq = be64_to_cpu(hdr->seq);
 	rr->sector = sector;
 	rr->size = size;
-	rr->ack = flags & HAREPL_WIRE_F_ACK;
+	rr->ack = resync || (flags & HAREPL_WIRE_F_ACK);
+	rr->type = resync ? HAREPL_WIRE_RS_ACK : HAREPL_WIRE_ACK;
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_private = rr;
 	bio->bi_end_io = harepl_rreq_endio;
@@ -268,8 +294,19 @@ static int harepl_recv_write(struct harepl_peer *peer,
 			return ret;
 		}
 	}
-	if (type != HAREPL_WIRE_DATA)
+	if (type != HAREPL_WIRE_DATA && !resync)
 		bio->bi_iter.bi_size = size;
+
+	if (resync) {
+		/* after all received before it, before all received after it */
+		atomic64_add(len, &peer->rs_bytes);
+		atomic64_add(len, &peer->rs_done);
+		harepl_wait_applied(peer, 1);
+		atomic_inc(&peer->applying);
+		submit_bio(bio);
+		harepl_wait_applied(peer, 1);
+		return 0;
+	}
 
 	/* nothing of a new epoch before all of the previous one is on disk */
 	if (epoch != peer->apply_epoch || type == HAREPL_WIRE_FLUSH) {
@@ -298,8 +335,7 @@ static int harepl_recv_ack(struct harepl_peer *peer,
 		pr_warn_ratelimited("%s: peer %s: replicated write failed there: %d\n",
 				    peer->res->name, peer->addr_str, status);
 	if (xa_is_value(entry)) {	/* async: nobody waits */
-		if (status)
-			harepl_async_mark_oos(peer, entry);
+		harepl_async_done(peer, entry, status);
 		return 0;
 	}
 	req = entry;
@@ -343,6 +379,68 @@ static int harepl_recv_state(struct harepl_peer *peer, u32 len,
 	spin_unlock(&peer->lock);
 	harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 	return 0;
+}
+
+/* GENS or RS_DONE after the handshake */
+static int harepl_recv_gens(struct harepl_peer *peer,
+			    const struct harepl_wire_hdr *hdr, const char **why)
+{
+	u16 type = be16_to_cpu(hdr->type), flags = be16_to_cpu(hdr->flags);
+	struct harepl_wire_gens w;
+	struct harepl_gens g;
+	int ret;
+
+	if (be32_to_cpu(hdr->length) != sizeof(w)) {
+		*why = "bad GENS length";
+		return -EPROTO;
+	}
+	ret = harepl_recv_payload(peer, &w, sizeof(w));
+	if (ret) {
+		*why = "truncated GENS";
+		return ret;
+	}
+	*why = harepl_gens_parse(peer->res, &w, &g);
+	if (*why)
+		return -EPROTO;
+	if (type == HAREPL_WIRE_RS_DONE) {
+		if (harepl_peer_state(peer) != (flags & HAREPL_WIRE_F_VERIFY ?
+						HAREPL_CONN_VERIFY_TARGET :
+						HAREPL_CONN_SYNC_TARGET)) {
+			*why = "RS_DONE while not a sync or verify target";
+			return -EPROTO;
+		}
+		harepl_sync_done_target(peer, &g, flags & HAREPL_WIRE_F_VERIFY);
+		return 0;
+	}
+	if ((flags & (HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START)) &&
+	    READ_ONCE(peer->res->role) == HAREPL_ROLE_PRIMARY) {
+		*why = "a resync to us while we are primary";
+		return -EPROTO;
+	}
+	harepl_sync_recv_gens(peer, &g, flags);
+	return 0;
+}
+
+static int harepl_recv_bitmap(struct harepl_peer *peer,
+			      const struct harepl_wire_hdr *hdr, const char **why)
+{
+	u32 len = be32_to_cpu(hdr->length);
+	void *buf;
+	int ret;
+
+	buf = kmalloc(max(len, 1U), GFP_NOIO);
+	if (!buf) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	ret = harepl_recv_payload(peer, buf, len);
+	if (ret)
+		*why = "truncated BITMAP";
+	else
+		ret = harepl_sync_recv_bitmap(peer, buf, len,
+					      be16_to_cpu(hdr->flags), why);
+	kfree(buf);
+	return ret;
 }
 
 static int harepl_recv_error(struct harepl_peer *peer, u32 len)
@@ -415,7 +513,19 @@ static int harepl_dispatch(struct harepl_peer *peer,
 	case HAREPL_WIRE_DISCARD:
 	case HAREPL_WIRE_WRITE_ZEROES:
 	case HAREPL_WIRE_FLUSH:
+	case HAREPL_WIRE_RS_DATA:
 		return harepl_recv_write(peer, hdr, why);
+	case HAREPL_WIRE_RS_ACK:
+		return harepl_recv_rs_ack(peer, hdr, why);
+	case HAREPL_WIRE_GENS:
+	case HAREPL_WIRE_RS_DONE:
+		return harepl_recv_gens(peer, hdr, why);
+	case HAREPL_WIRE_BITMAP:
+		return harepl_recv_bitmap(peer, hdr, why);
+	case HAREPL_WIRE_CSUM:
+		return harepl_recv_csum(peer, hdr, why);
+	case HAREPL_WIRE_CSUM_REPLY:
+		return harepl_recv_csum_reply(peer, hdr, why);
 	case HAREPL_WIRE_ACK:
 		return harepl_recv_ack(peer, hdr, why);
 	case HAREPL_WIRE_STATE:

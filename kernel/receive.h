@@ -4,6 +4,7 @@
 
 #include <linux/list.h>
 #include <linux/types.h>
+#include <uapi/linux/harepl_wire.h>
 
 struct harepl_peer;
 
@@ -15,6 +16,9 @@ struct harepl_rreq {
 	u64 sector;
 	u32 size;
 	s32 status;
+	u16 type;			/* of the answer: ACK, RS_ACK, CSUM_REPLY */
+	u16 plen;			/* bytes of @payload to send */
+	u8 payload[HAREPL_WIRE_CSUM_MAX_CHUNKS / 8];
 	bool ack;			/* the primary waits for it */
 	bool aborted;			/* never submitted: payload incomplete */
 };

@@ -22,12 +22,26 @@ struct harepl_req {
 	u64 seq;
 	unsigned long start;		/* jiffies, for the peer timeout */
 	struct list_head node;		/* in res->inflight_writes while in flight */
+	struct list_head al_node;	/* waiting for the write-intent log */
+	bool al_held;			/* holds write-intent references */
+};
+
+/* A range held against application writes while it is read for resync */
+struct harepl_range {
+	sector_t sector;
+	u64 sectors;
+	struct list_head node;		/* in res->resync_ranges */
 };
 
 extern struct workqueue_struct *harepl_wq;
 
+bool harepl_range_trylock(struct harepl_resource *res, struct harepl_range *r);
+void harepl_range_lock(struct harepl_resource *res, struct harepl_range *r);
+void harepl_range_unlock(struct harepl_resource *res, struct harepl_range *r);
+
 void harepl_req_put(struct harepl_req *req);
 void harepl_write(struct harepl_resource *res, struct bio *bio);
 void harepl_deferred_work(struct work_struct *work);
+void harepl_write_go(struct harepl_resource *res, struct harepl_req *req);
 
 #endif

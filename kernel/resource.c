@@ -193,6 +193,10 @@ static void harepl_resource_release(struct kref *kref)
 	struct harepl_resource *res = container_of(kref, struct harepl_resource, kref);
 
 	bioset_exit(&res->bs);
+	harepl_al_free(res);
+	harepl_bm_free(res);
+	__free_page(res->sb_page);
+	mutex_destroy(&res->md_mutex);
 	mutex_destroy(&res->role_lock);
 	mutex_destroy(&res->conf_mutex);
 	kfree(res);
@@ -201,6 +205,18 @@ static void harepl_resource_release(struct kref *kref)
 void harepl_resource_put(struct harepl_resource *res)
 {
 	kref_put(&res->kref, harepl_resource_release);
+}
+
+/* A new disk state, reported as an event; takes harepl_lock. */
+void harepl_resource_set_disk(struct harepl_resource *res,
+			      enum harepl_disk_state disk)
+{
+	mutex_lock(&harepl_lock);
+	if (res->disk != disk) {
+		WRITE_ONCE(res->disk, disk);
+		harepl_nl_event(res, HAREPL_EVENT_DISK);
+	}
+	mutex_unlock(&harepl_lock);
 }
 
 /* Tells the resource's namespace about a change; takes harepl_lock. */

@@ -10,6 +10,8 @@
 #include <linux/socket.h>
 #include <linux/workqueue.h>
 #include <net/net_namespace.h>
+#include "al.h"
+#include "bitmap.h"
 #include "md.h"
 
 struct mapped_device;
@@ -30,7 +32,12 @@ struct crypto_shash;
  *   write path holds it for reading while it sends.
  * - @role_lock, a leaf, also covers @role and @writable with the disk's
  *   read-only flag, so that dm's resume path need not take harepl_lock.
- * - @write_lock (spinlock) protects @inflight_writes and @deferred.
+ * - @write_lock (spinlock) protects @inflight_writes, @deferred and
+ *   @resync_ranges.
+ * - @md_mutex protects @md's generation ids, flags and slots and
+ *   serialises superblock writes; taken under @conf_mutex, never under
+ *   harepl_lock.
+ * - @bm and @al have their own locks (bitmap.h, al.h).
  * The I/O path reads @role locklessly with READ_ONCE(). The other fields
  * are set at creation and constant until the last reference goes.
  * @targets counts the dm targets using the resource (two across a table
@@ -50,7 +57,12 @@ struct harepl_resource {
 	dev_t data_dev;
 	dev_t meta_dev;			/* == data_dev when internal */
 	bool internal;
-	struct harepl_md md;		/* the superblock as read at creation */
+	struct harepl_md md;		/* the superblock, see @md_mutex */
+	struct page *sb_page;		/* its last written image */
+	struct block_device *meta_bdev;	/* valid while @targets > 0 */
+	struct mutex md_mutex;		/* see above */
+	struct harepl_bm bm;		/* out-of-sync bitmaps */
+	struct harepl_al al;		/* write-intent log */
 
 	struct mutex role_lock;		/* see above */
 	enum harepl_role role;
@@ -78,6 +90,9 @@ struct harepl_resource {
 	atomic64_t completions;		/* writes completed, for epochs */
 	spinlock_t write_lock;		/* see above */
 	struct list_head inflight_writes;	/* for overlaps */
+	struct list_head resync_ranges;	/* struct harepl_range being read */
+	wait_queue_head_t range_wq;	/* a write in flight completed */
+	unsigned long last_write;	/* jiffies of the last application write */
 	struct bio_list deferred;	/* writes waiting for an overlap */
 	struct work_struct deferred_work;
 	struct bio_set bs;		/* clones and received writes */
@@ -103,6 +118,8 @@ int harepl_resource_set_role(struct harepl_resource *res,
 void harepl_resource_set_writable(struct harepl_resource *res, bool writable);
 enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res);
 void harepl_resource_event(struct harepl_resource *res, int event);
+void harepl_resource_set_disk(struct harepl_resource *res,
+			      enum harepl_disk_state disk);
 u64 harepl_next_event_seq(struct net *net);
 
 int harepl_resource_init(void);

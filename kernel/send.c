@@ -12,6 +12,7 @@
 #include "receive.h"
 #include "req.h"
 #include "resource.h"
+#include "sync.h"
 
 static void harepl_hdr_fill(struct harepl_wire_hdr *hdr, u16 type, u16 flags,
 			    u32 epoch, u64 seq, u64 sector, u32 size,
@@ -91,6 +92,28 @@ int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
 		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
 		if (!ret && len)
 			ret = harepl_send_buf(peer, peer->sock, payload, len, false);
+	}
+	mutex_unlock(&peer->send_mutex);
+	return ret;
+}
+
+/* A packet whose payload is @len bytes in @pages (resync data). */
+int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
+		      struct page **pages, u32 len)
+{
+	struct harepl_wire_hdr hdr;
+	u32 off, n;
+	int ret = -ENOTCONN;
+
+	mutex_lock(&peer->send_mutex);
+	if (peer->sock) {
+		harepl_hdr_fill(&hdr, type, 0, peer->epoch, seq, sector, len, 0, len);
+		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
+		for (off = 0; !ret && off < len; off += n) {
+			n = min_t(u32, PAGE_SIZE, len - off);
+			ret = harepl_send_page(peer, peer->sock, pages[off / PAGE_SIZE],
+					       0, n, off + n < len, false);
+		}
 	}
 	mutex_unlock(&peer->send_mutex);
 	return ret;
@@ -226,13 +249,20 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 		harepl_peer_mark_oos(peer, req->sector, req->sectors);
 		return;
 	}
+	/* an async write's extent stays in the log until the peer has it */
+	if (!sync && req->sectors)
+		harepl_al_get(peer->res, req->sector, req->sectors);
 	ret = harepl_send_req(peer, req, HAREPL_WIRE_F_ACK, !sync);
 	mutex_unlock(&peer->send_mutex);
 	if (!ret)
 		return;
 	/* no ACK will come: the request is ours to release, if still listed */
-	if (xa_erase(&peer->inflight, req->seq) == entry && sync)
-		harepl_req_put(req);
+	if (xa_erase(&peer->inflight, req->seq) == entry) {
+		if (sync)
+			harepl_req_put(req);
+		else
+			harepl_async_done(peer, entry, false);
+	}
 	harepl_peer_mark_oos(peer, req->sector, req->sectors);
 	harepl_peer_drop(peer, "send failed");
 }
@@ -269,8 +299,14 @@ void harepl_ack_work(struct work_struct *work)
 	if (test_and_clear_bit(HAREPL_CTL_PING, &peer->ctl))
 		ret = harepl_send_packet(peer, HAREPL_WIRE_PING, 0, 0, 0, 0, 0,
 					 NULL, 0);
+	if (test_and_clear_bit(HAREPL_CTL_STATE, &peer->ctl) && !ret)
+		ret = harepl_send_state(peer);
+	if (test_and_clear_bit(HAREPL_CTL_GENS, &peer->ctl) && !ret)
+		ret = harepl_send_gens(peer, HAREPL_WIRE_GENS, 0, 0);
 	if (ret == -ENOTCONN)
 		ret = 0;
+	if (test_and_clear_bit(HAREPL_CTL_DECIDE, &peer->ctl) && !ret)
+		harepl_sync_decide(peer);
 
 	spin_lock_irq(&peer->ack_lock);
 	list_splice_init(&peer->acks, &acks);
@@ -279,10 +315,14 @@ void harepl_ack_work(struct work_struct *work)
 	mutex_lock(&peer->send_mutex);
 	list_for_each_entry_safe(rr, tmp, &acks, node) {
 		if (peer->sock && !ret) {
-			harepl_hdr_fill(&hdr, HAREPL_WIRE_ACK, 0, 0, rr->seq,
-					rr->sector, rr->size, rr->status, 0);
+			harepl_hdr_fill(&hdr, rr->type, 0, 0, rr->seq, rr->sector,
+					rr->size, rr->status, rr->plen);
 			ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr),
-					      !list_is_last(&rr->node, &acks));
+					      rr->plen || !list_is_last(&rr->node, &acks));
+			if (!ret && rr->plen)
+				ret = harepl_send_buf(peer, peer->sock, rr->payload,
+						      rr->plen,
+						      !list_is_last(&rr->node, &acks));
 		}
 		list_del(&rr->node);
 		kfree(rr);

@@ -114,6 +114,9 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	init_rwsem(&res->peers_rwsem);
 	spin_lock_init(&res->write_lock);
 	INIT_LIST_HEAD(&res->inflight_writes);
+	INIT_LIST_HEAD(&res->resync_ranges);
+	init_waitqueue_head(&res->range_wq);
+	mutex_init(&res->md_mutex);
 	bio_list_init(&res->deferred);
 	INIT_WORK(&res->deferred_work, harepl_deferred_work);
 	strscpy(res->name, name, sizeof(res->name));
@@ -122,6 +125,7 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	res->data_dev = hc->data->bdev->bd_dev;
 	res->data_bdev = hc->data->bdev;
 	res->meta_dev = meta->bd_dev;
+	res->meta_bdev = meta;
 	snprintf(res->data_name, sizeof(res->data_name), "%pg", hc->data->bdev);
 	if (hc->meta)
 		snprintf(res->meta_name, sizeof(res->meta_name), "%pg", meta);
@@ -131,7 +135,8 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	atomic64_set(&res->reads, 0);
 	atomic64_set(&res->writes, 0);
 
-	ret = harepl_md_read(meta, res->internal, &res->md, &ti->error);
+	ret = harepl_md_read(meta, res->internal, &res->md, &res->sb_page,
+			     &ti->error);
 	if (ret)
 		goto err;
 	ret = -EINVAL;
@@ -155,13 +160,25 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 			    HAREPL_DISK_UPTODATE : HAREPL_DISK_OUTDATED;
 	else
 		res->disk = HAREPL_DISK_INCONSISTENT;
+	ret = harepl_bm_load(res, &ti->error);
+	if (ret)
+		goto err;
+	ret = harepl_al_load(res, &ti->error);
+	if (ret)
+		goto err_bm;
 	ret = bioset_init(&res->bs, BIO_POOL_SIZE, 0, BIOSET_NEED_BVECS);
 	if (ret) {
 		ti->error = "Cannot allocate bio set";
-		goto err;
+		goto err_al;
 	}
 	return res;
+err_al:
+	harepl_al_free(res);
+err_bm:
+	harepl_bm_free(res);
 err:
+	if (res->sb_page)
+		__free_page(res->sb_page);
 	kfree(res);
 	return ERR_PTR(ret);
 }
@@ -232,6 +249,9 @@ static int harepl_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		ret = PTR_ERR(res);
 		goto err;
 	}
+	/* a new resource: what an unclean stop left in flight is out of sync */
+	if (res == hc->res)
+		harepl_al_recover(res);
 	hc->res = res;
 
 	ti->private = hc;
@@ -260,6 +280,13 @@ static void harepl_dtr(struct dm_target *ti)
 		harepl_disconnect(res);
 		mutex_unlock(&res->conf_mutex);
 		flush_work(&res->deferred_work);
+		/* a clean stop: the bitmap on disk, the log empty */
+		if (!harepl_al_clean(res)) {
+			mutex_lock(&res->md_mutex);
+			res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+			harepl_md_write(res);
+			mutex_unlock(&res->md_mutex);
+		}
 	}
 	harepl_resource_put(res);
 	harepl_c_free(ti, hc);

@@ -7,6 +7,7 @@
  */
 
 #include <linux/device-mapper.h>
+#include "al.h"
 #include "peer.h"
 #include "req.h"
 #include "resource.h"
@@ -24,7 +25,11 @@ static void harepl_req_complete(struct harepl_req *req)
 		list_del(&req->node);
 		kick = !bio_list_empty(&res->deferred);
 		spin_unlock_irqrestore(&res->write_lock, flags);
+		if (wq_has_sleeper(&res->range_wq))
+			wake_up(&res->range_wq);
 	}
+	if (req->al_held)
+		harepl_al_put(res, req->sector, req->sectors);
 	/* later writes start a new epoch: they may depend on this one */
 	atomic64_inc(&res->completions);
 	req->bio->bi_status = req->status;
@@ -53,8 +58,8 @@ static void harepl_clone_endio(struct bio *clone)
 	harepl_req_put(req);
 }
 
-static void harepl_write_start(struct harepl_resource *res,
-			       struct harepl_req *req)
+/* Starts a write whose extents are in the write-intent log. */
+void harepl_write_go(struct harepl_resource *res, struct harepl_req *req)
 {
 	struct bio *clone;
 
@@ -70,15 +75,80 @@ static void harepl_write_start(struct harepl_resource *res,
 	harepl_req_put(req);
 }
 
+static void harepl_write_start(struct harepl_resource *res,
+			       struct harepl_req *req)
+{
+	int ret = req->sectors ? harepl_al_begin(res, req) : 1;
+
+	if (ret > 0) {
+		harepl_write_go(res, req);
+	} else if (ret < 0) {
+		req->status = BLK_STS_IOERR;
+		harepl_req_put(req);
+	}
+}
+
+static bool harepl_overlap(sector_t a, u64 alen, sector_t b, u64 blen)
+{
+	return a < b + blen && b < a + alen;
+}
+
+/* Does @req overlap a write in flight or a range being read for resync? */
 static bool harepl_overlaps(struct harepl_resource *res, struct harepl_req *req)
 {
+	struct harepl_range *r;
 	struct harepl_req *w;
 
 	list_for_each_entry(w, &res->inflight_writes, node)
-		if (req->sector < w->sector + w->sectors &&
-		    w->sector < req->sector + req->sectors)
+		if (harepl_overlap(req->sector, req->sectors, w->sector, w->sectors))
+			return true;
+	list_for_each_entry(r, &res->resync_ranges, node)
+		if (harepl_overlap(req->sector, req->sectors, r->sector, r->sectors))
 			return true;
 	return false;
+}
+
+/* Holds the range if no application write is in flight on it or waiting. */
+bool harepl_range_trylock(struct harepl_resource *res, struct harepl_range *r)
+{
+	struct harepl_req *w;
+	bool ok;
+
+	spin_lock_irq(&res->write_lock);
+	/* writes waiting go first, so that a resync cannot starve them */
+	ok = bio_list_empty(&res->deferred);
+	list_for_each_entry(w, &res->inflight_writes, node)
+		if (ok && harepl_overlap(r->sector, r->sectors, w->sector, w->sectors))
+			ok = false;
+	if (ok)
+		list_add_tail(&r->node, &res->resync_ranges);
+	spin_unlock_irq(&res->write_lock);
+	return ok;
+}
+
+/**
+ * harepl_range_lock() - hold a range against application writes
+ * @res: the resource
+ * @r: the range, not held
+ *
+ * Waits until no application write is in flight on the range (nor
+ * waiting at all); until harepl_range_unlock() new writes on it wait.
+ */
+void harepl_range_lock(struct harepl_resource *res, struct harepl_range *r)
+{
+	wait_event(res->range_wq, harepl_range_trylock(res, r));
+}
+
+void harepl_range_unlock(struct harepl_resource *res, struct harepl_range *r)
+{
+	bool kick;
+
+	spin_lock_irq(&res->write_lock);
+	list_del_init(&r->node);
+	kick = !bio_list_empty(&res->deferred);
+	spin_unlock_irq(&res->write_lock);
+	if (kick)
+		queue_work(harepl_wq, &res->deferred_work);
 }
 
 /* Takes over a write bio (already remapped to the data device's sectors). */
@@ -93,7 +163,10 @@ void harepl_write(struct harepl_resource *res, struct bio *bio)
 	atomic_set(&req->pending, 1);
 	req->sectors = bio_sectors(bio);
 	req->sector = req->sectors ? bio->bi_iter.bi_sector : 0;
+	req->al_held = false;
 	INIT_LIST_HEAD(&req->node);
+	INIT_LIST_HEAD(&req->al_node);
+	WRITE_ONCE(res->last_write, jiffies);
 	if (req->sectors) {
 		spin_lock_irq(&res->write_lock);
 		/* behind an overlap, or behind anything already waiting */
@@ -127,4 +200,7 @@ void harepl_deferred_work(struct work_struct *work)
 		spin_lock_irq(&res->write_lock);
 	}
 	spin_unlock_irq(&res->write_lock);
+	/* a resync waits for the queue to drain */
+	if (wq_has_sleeper(&res->range_wq))
+		wake_up(&res->range_wq);
 }

@@ -280,6 +280,35 @@ static void set_peer_congestion(struct parser *p, const char *val)
 		perr(p, "bad OnCongestion '%s': expected block or ahead", val);
 }
 
+/* Bytes per second, with the suffix K, M or G; kept in KiB/s */
+static void set_peer_resync_rate(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+	unsigned long long v;
+	int err = parse_size(val, ~0ULL, &v);
+
+	if (err == -EINVAL)
+		perr(p, "bad ResyncRate '%s': expected bytes per second, or a number with the suffix K, M or G",
+		     val);
+	else if (err || v >> 10 < PEER_RESYNC_RATE_MIN || v >> 10 > PEER_RESYNC_RATE_MAX)
+		perr(p, "ResyncRate %s out of range %uK..%uG", val, PEER_RESYNC_RATE_MIN,
+		     PEER_RESYNC_RATE_MAX >> 20);
+	else {
+		peer->resync_rate = (uint32_t)(v >> 10);
+		peer->resync_rate_line = p->line;
+	}
+}
+
+static void set_peer_csums(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+
+	if (parse_bool(val, &peer->csums))
+		perr(p, "bad Csums '%s': expected yes or no", val);
+	else
+		peer->csums_line = p->line;
+}
+
 static const struct key_def resource_keys[] = {
 	{ "Name",	false,	set_name },
 	{ "Device",	false,	set_device },
@@ -298,6 +327,8 @@ static const struct key_def peer_keys[] = {
 	{ "Timeout",	false,	set_peer_timeout },
 	{ "SendBuffer",	false,	set_peer_sndbuf },
 	{ "OnCongestion", false, set_peer_congestion },
+	{ "ResyncRate",	false,	set_peer_resync_rate },
+	{ "Csums",	false,	set_peer_csums },
 };
 
 static const struct section_def {

@@ -19,6 +19,9 @@
 #define PEER_SNDBUF_MIN		(64U << 10)
 #define PEER_SNDBUF_MAX		(256U << 20)
 #define PEER_SNDBUF_DEF		(4U << 20)
+/* HAREPL_PEER_A_RESYNC_RATE_MAX, KiB/s; the kernel's default applies when unset */
+#define PEER_RESYNC_RATE_MIN	64U
+#define PEER_RESYNC_RATE_MAX	(4U << 20)
 
 struct conf_peer {
 	uint32_t node_id;
@@ -27,10 +30,12 @@ struct conf_peer {
 	uint32_t timeout_ms;
 	uint32_t sndbuf;		/* bytes */
 	uint32_t on_congestion;		/* enum harepl_congestion */
+	uint32_t resync_rate;		/* KiB/s, sent only when set */
+	bool csums;			/* sent only when set */
 	unsigned int line;		/* of its [Peer] */
 	/* where each key was set, 0 when not */
 	unsigned int node_id_line, addr_line, mode_line, sndbuf_line,
-		     congestion_line;
+		     congestion_line, resync_rate_line, csums_line;
 };
 
 struct conf {

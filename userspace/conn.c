@@ -26,7 +26,10 @@ static int put_peer(struct nl_msg *msg, const struct conf_peer *p)
 	    nla_put_u32(msg, HAREPL_PEER_A_MODE, p->mode) ||
 	    nla_put_u32(msg, HAREPL_PEER_A_TIMEOUT_MS, p->timeout_ms) ||
 	    nla_put_u32(msg, HAREPL_PEER_A_SNDBUF, p->sndbuf) ||
-	    nla_put_u32(msg, HAREPL_PEER_A_ON_CONGESTION, p->on_congestion))
+	    nla_put_u32(msg, HAREPL_PEER_A_ON_CONGESTION, p->on_congestion) ||
+	    (p->resync_rate_line &&
+	     nla_put_u32(msg, HAREPL_PEER_A_RESYNC_RATE_MAX, p->resync_rate)) ||
+	    (p->csums_line && nla_put_u32(msg, HAREPL_PEER_A_CSUMS, p->csums)))
 		return -ENOMEM;
 	return nla_nest_end(msg, nest) ? -ENOMEM : 0;
 }
@@ -51,7 +54,12 @@ int conn_put(struct nl_msg *msg, const struct conf *c)
 	return nla_nest_end(msg, peers) ? -ENOMEM : 0;
 }
 
-static int request(struct genl *g, struct nl_msg *msg, int err, struct genl_reply *r)
+#define NO_REPL "the harepl kernel module does not replicate (too old?)"
+#define NO_JOBS "the harepl kernel module cannot resync, verify or invalidate (too old?)"
+
+/* Sends msg unless building it failed (err); EOPNOTSUPP is explained as unsupported */
+static int request(struct genl *g, struct nl_msg *msg, int err, struct genl_reply *r,
+		   const char *unsupported)
 {
 	if (!msg || err) {
 		nlmsg_free(msg);
@@ -62,8 +70,7 @@ static int request(struct genl *g, struct nl_msg *msg, int err, struct genl_repl
 	}
 	err = genl_call(g, msg, NULL, NULL, r);
 	if (err == -EOPNOTSUPP && !r->msg[0])
-		snprintf(r->msg, sizeof(r->msg),
-			 "the harepl kernel module does not replicate (too old?)");
+		snprintf(r->msg, sizeof(r->msg), "%s", unsupported);
 	return err;
 }
 
@@ -72,7 +79,7 @@ int conn_connect(struct genl *g, const struct conf *c, struct genl_reply *r)
 	struct nl_msg *msg = genl_new(g, HAREPL_CMD_CONNECT, 0);
 	int err = msg ? conn_put(msg, c) : 0;
 
-	err = request(g, msg, err, r);
+	err = request(g, msg, err, r, NO_REPL);
 	if (err == -EBUSY && !r->msg[0])
 		snprintf(r->msg, sizeof(r->msg), "already connected; disconnect first");
 	return err;
@@ -83,7 +90,18 @@ int conn_disconnect(struct genl *g, const char *name, struct genl_reply *r)
 	struct nl_msg *msg = genl_new(g, HAREPL_CMD_DISCONNECT, 0);
 	int err = msg ? nla_put_string(msg, HAREPL_A_RES_NAME, name) : 0;
 
-	return request(g, msg, err, r);
+	return request(g, msg, err, r, NO_REPL);
+}
+
+int conn_job(struct genl *g, uint8_t cmd, const char *name, const uint32_t *peer,
+	     struct genl_reply *r)
+{
+	struct nl_msg *msg = genl_new(g, cmd, 0);
+	int err = msg ? nla_put_string(msg, HAREPL_A_RES_NAME, name) : 0;
+
+	if (msg && !err && peer)
+		err = nla_put_u32(msg, HAREPL_A_PEER_ID, *peer);
+	return request(g, msg, err, r, NO_JOBS);
 }
 
 void conn_print_connecting(const struct conf *c)

@@ -21,6 +21,14 @@ int conn_put(struct nl_msg *msg, const struct conf *c);
 int conn_connect(struct genl *g, const struct conf *c, struct genl_reply *r);
 int conn_disconnect(struct genl *g, const char *name, struct genl_reply *r);
 
+/*
+ * HAREPL_CMD_RESYNC, HAREPL_CMD_VERIFY or HAREPL_CMD_INVALIDATE of
+ * resource name, with the peer's node id unless peer is NULL. Returns 0 or
+ * -errno with the reason in r.
+ */
+int conn_job(struct genl *g, uint8_t cmd, const char *name, const uint32_t *peer,
+	     struct genl_reply *r);
+
 /* "r0: connecting to 1 peer from 192.0.2.1:7789" */
 void conn_print_connecting(const struct conf *c);
 

@@ -18,22 +18,35 @@
 #include "util.h"
 
 static const char usage[] =
-	"Usage: " PROG_NAME " create-md [--chunk-size SIZE] [--max-peers N] [--force] RES\n"
+	"Usage: " PROG_NAME " create-md [--chunk-size SIZE] [--max-peers N] [--al-extents N]\n"
+	"                 [--uuid UUID [--skip-initial-sync]] [--force] RES\n"
 	"\n"
 	"Writes new harepl metadata for resource RES to its Disk (MetaDisk = internal)\n"
-	"or MetaDisk. The disk starts Inconsistent.\n"
+	"or MetaDisk. The disk starts Inconsistent, with a random generation id.\n"
 	"\n"
 	"  -c, --config FILE   configuration file (default " CONF_DIR "/RES.conf)\n"
 	"      --chunk-size SIZE  bitmap chunk, a power of two from 4K to 1M\n"
 	"                      (suffix K or M, else bytes; default 4K)\n"
 	"      --max-peers N   bitmap slots, 1 to 8 (default 2)\n"
+	"      --al-extents N  write-intent hot set, 4 MiB extents, "
+	STR(HAREPL_AL_MIN_EXTENTS) " to " STR(HAREPL_AL_MAX_EXTENTS) "\n"
+	"                      (default " STR(HAREPL_AL_DEF_EXTENTS) ")\n"
+	"      --uuid UUID     the resource's uuid, the same on every node\n"
+	"                      (default: a new random one)\n"
+	"      --skip-initial-sync  the data is identical on every node (freshly\n"
+	"                      zeroed disks): start UpToDate, with a generation id\n"
+	"                      derived from the uuid; needs --uuid\n"
 	"  -f, --force         overwrite a valid harepl superblock\n"
 	"  -h, --help          show this help\n";
 
 struct create_opts {
 	uint32_t chunk_sectors;
 	uint32_t max_peers;
+	uint32_t al_extents;
 	bool force;
+	bool has_uuid;
+	bool skip_sync;
+	uint8_t uuid[HAREPL_UUID_LEN];
 };
 
 struct create_devs {
@@ -55,7 +68,10 @@ static int parse_chunk(const char *s, uint32_t *sectors)
 	return 0;
 }
 
-/* --chunk-size, --max-peers and --force, into struct create_opts */
+/* The options without a short form */
+enum { OPT_UUID = 256, OPT_AL_EXTENTS, OPT_SKIP_SYNC };
+
+/* Every option but -c and -h, into struct create_opts */
 static int parse_opt(int c, const char *arg, const char *cmd, void *data)
 {
 	struct create_opts *o = data;
@@ -76,6 +92,26 @@ static int parse_opt(int c, const char *arg, const char *cmd, void *data)
 		pr_err(cmd, "bad --max-peers '%s': expected 1 to %d",
 		       arg, HAREPL_MD_MAX_PEERS);
 		return RC_USAGE;
+	case OPT_AL_EXTENTS:
+		if (parse_uint(arg, HAREPL_AL_MAX_EXTENTS, &v) == 0 &&
+		    v >= HAREPL_AL_MIN_EXTENTS) {
+			o->al_extents = (uint32_t)v;
+			break;
+		}
+		pr_err(cmd, "bad --al-extents '%s': expected %d to %d", arg,
+		       HAREPL_AL_MIN_EXTENTS, HAREPL_AL_MAX_EXTENTS);
+		return RC_USAGE;
+	case OPT_UUID:
+		if (parse_uuid(arg, o->uuid) == 0) {
+			o->has_uuid = true;
+			break;
+		}
+		pr_err(cmd, "bad --uuid '%s': expected the canonical form, 8-4-4-4-12 hex digits",
+		       arg);
+		return RC_USAGE;
+	case OPT_SKIP_SYNC:
+		o->skip_sync = true;
+		break;
 	case 'f':
 		o->force = true;
 		break;
@@ -157,21 +193,52 @@ static int check_existing(const struct conf *c, const struct md_dev *md,
 	return rc;
 }
 
-static int new_uuid(uint8_t uuid[HAREPL_UUID_LEN])
+static int random_bytes(void *buf, size_t len)
 {
 	size_t n = 0;
 	ssize_t r;
 
-	while (n < HAREPL_UUID_LEN) {
-		r = getrandom(uuid + n, HAREPL_UUID_LEN - n, 0);
+	while (n < len) {
+		r = getrandom((uint8_t *)buf + n, len - n, 0);
 		if (r < 0 && errno != EINTR)
 			return -errno;
 		if (r > 0)
 			n += (size_t)r;
 	}
-	uuid[6] = (uuid[6] & 0x0f) | 0x40;	/* RFC 4122 version 4 */
-	uuid[8] = (uuid[8] & 0x3f) | 0x80;
 	return 0;
+}
+
+/*
+ * The uuid given or a new random (v4) one; gen_current derived from the
+ * uuid when the data is declared identical on every node, else random.
+ */
+static int make_ident(const struct conf *c, const struct create_opts *o,
+		      struct md_ident *id)
+{
+	int err = 0;
+
+	id->name = c->name;
+	id->node_id = c->node_id;
+	id->al_extents = o->al_extents;
+	id->uptodate = o->skip_sync;
+	id->created = (uint64_t)time(NULL);
+	if (o->has_uuid) {
+		memcpy(id->uuid, o->uuid, HAREPL_UUID_LEN);
+	} else {
+		err = random_bytes(id->uuid, HAREPL_UUID_LEN);
+		id->uuid[6] = (id->uuid[6] & 0x0f) | 0x40;	/* RFC 4122 version 4 */
+		id->uuid[8] = (id->uuid[8] & 0x3f) | 0x80;
+	}
+	if (o->skip_sync) {
+		id->gen_current = md_gen_from_uuid(id->uuid);
+		return err;
+	}
+	while (!err && !id->gen_current)
+		err = random_bytes(&id->gen_current, sizeof(id->gen_current));
+	if (err)
+		pr_err(c->name, "cannot get random bytes for the uuid and generation id: %s",
+		       strerror(-err));
+	return err;
 }
 
 /*
@@ -205,7 +272,7 @@ static int write_md(const struct md_dev *md, const struct md_layout *l,
 }
 
 static void print_done(const struct conf *c, const struct md_layout *l,
-		       const uint8_t *uuid)
+		       const struct md_ident *id)
 {
 	char s[SIZE_BUF], u[UUID_BUF];
 
@@ -214,7 +281,9 @@ static void print_done(const struct conf *c, const struct md_layout *l,
 	else
 		printf("%s: wrote harepl metadata to %s (external, for %s)\n",
 		       c->name, c->meta_disk, c->disk);
-	printf("  uuid          %s\n", fmt_uuid(u, uuid));
+	printf("  uuid          %s\n", fmt_uuid(u, id->uuid));
+	printf("  generation    0x%016llx, disk %s\n", (unsigned long long)id->gen_current,
+	       id->uptodate ? "UpToDate (initial sync skipped)" : "Inconsistent");
 	printf("  node id       %u, %u peer slots, bitmap chunk %u KiB\n",
 	       c->node_id, l->max_peers, l->chunk_sectors / 2);
 	printf("  data device   %s\n", fmt_size(s, l->dev_sectors));
@@ -223,8 +292,9 @@ static void print_done(const struct conf *c, const struct md_layout *l,
 	       (unsigned long long)l->md_start);
 	printf("  superblock    %s at sector %llu\n",
 	       fmt_size(s, HAREPL_MD_SB_SECTORS), (unsigned long long)l->sb_sector);
-	printf("  write-intent  %s at sector %llu\n", fmt_size(s, l->al_sectors),
-	       (unsigned long long)l->al_sector);
+	printf("  write-intent  %s at sector %llu, hot set %u extents\n",
+	       fmt_size(s, l->al_sectors), (unsigned long long)l->al_sector,
+	       id->al_extents);
 	printf("  bitmap        %s at sector %llu\n", fmt_size(s, l->bm_sectors),
 	       (unsigned long long)l->bm_sector);
 }
@@ -234,7 +304,7 @@ static int create_md(const struct conf *c, const struct create_opts *o)
 	struct create_devs d = { MD_DEV_INIT, MD_DEV_INIT, NULL };
 	struct md_layout l = { .chunk_sectors = o->chunk_sectors,
 			       .max_peers = o->max_peers };
-	uint8_t uuid[HAREPL_UUID_LEN];
+	struct md_ident id = { .name = NULL };
 	struct harepl_md_sb *sb = NULL;
 	const char *step;
 	int rc, err;
@@ -251,20 +321,18 @@ static int create_md(const struct conf *c, const struct create_opts *o)
 		rc = RC_FAIL;
 		goto out;
 	}
-	err = new_uuid(uuid);
-	if (err) {
-		pr_err(c->name, "cannot get random bytes for the uuid: %s", strerror(-err));
+	if (make_ident(c, o, &id)) {
 		rc = RC_FAIL;
 		goto out;
 	}
-	md_sb_init(sb, &l, c->name, c->node_id, uuid, (uint64_t)time(NULL));
+	md_sb_init(sb, &l, &id);
 	err = write_md(d.md, &l, sb, &step);
 	if (err) {
 		pr_err(c->name, "%s: cannot %s: %s", d.md->path, step, strerror(-err));
 		rc = rc_from_errno(err);
 		goto out;
 	}
-	print_done(c, &l, uuid);
+	print_done(c, &l, &id);
 out:
 	free(sb);
 	md_dev_close(&d.meta);
@@ -278,12 +346,19 @@ int create_md_main(int argc, char *argv[], const char *config)
 		{ "config", required_argument, NULL, 'c' },
 		{ "chunk-size", required_argument, NULL, 's' },
 		{ "max-peers", required_argument, NULL, 'p' },
+		{ "al-extents", required_argument, NULL, OPT_AL_EXTENTS },
+		{ "uuid", required_argument, NULL, OPT_UUID },
+		{ "skip-initial-sync", no_argument, NULL, OPT_SKIP_SYNC },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	static const struct subcmd_opts own = { ":c:fh", opts, false, parse_opt };
-	struct create_opts o = { HAREPL_MD_CHUNK_DEF_SECTORS, 2, false };
+	struct create_opts o = {
+		.chunk_sectors = HAREPL_MD_CHUNK_DEF_SECTORS,
+		.max_peers = 2,
+		.al_extents = HAREPL_AL_DEF_EXTENTS,
+	};
 	struct conf *c;
 	int rc;
 
@@ -293,6 +368,11 @@ int create_md_main(int argc, char *argv[], const char *config)
 	rc = conf_from_args(argv[optind], config, argv[0], usage, &c);
 	if (rc)
 		return rc;
+	if (o.skip_sync && !o.has_uuid) {
+		pr_err(c->name, "--skip-initial-sync needs --uuid: the nodes must share the uuid their generation id is derived from");
+		conf_free(c);
+		return RC_USAGE;
+	}
 	if (c->npeers > o.max_peers) {
 		pr_err(c->name, "%s has %u [Peer] sections, more than --max-peers %u",
 		       c->path, c->npeers, o.max_peers);

@@ -57,6 +57,20 @@ static void check_seq(struct ev_state *st, uint64_t seq)
 		st->last_seq = seq;
 }
 
+/* " peer 1 SyncSource 45.2%": whom a resync or split brain event is about */
+static void print_peer_states(const struct res_info *ri)
+{
+	const struct peer_info *pi;
+	unsigned int i;
+
+	for (i = 0; i < ri->npeers; i++) {
+		pi = &ri->peers[i];
+		printf(" peer %u %s", pi->node_id, conn_name(pi->conn));
+		if (conn_resyncing(pi->conn) && peer_has_progress(pi))
+			printf(" %.1f%%", peer_resync_percent(pi));
+	}
+}
+
 static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
 			uint64_t time_ns, const struct res_info *ri)
 {
@@ -70,9 +84,12 @@ static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
 		res_print_json(stdout, ri);
 		printf("}\n");
 	} else {
-		printf("seq %llu %s %s %s role %s disk %s connection %s\n",
+		printf("seq %llu %s %s %s role %s disk %s connection %s",
 		       (unsigned long long)seq, t, event_name(event), ri->name,
 		       role_name(ri->role), disk_name(ri->disk), conn_name(ri->conn));
+		if (event == HAREPL_EVENT_RESYNC || event == HAREPL_EVENT_SPLIT_BRAIN)
+			print_peer_states(ri);
+		putchar('\n');
 	}
 	fflush(stdout);
 }

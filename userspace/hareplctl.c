@@ -24,6 +24,9 @@ static const struct {
 	{ "secondary",	secondary_main,	"Makes this node a secondary of a resource" },
 	{ "connect",	connect_main,	"Starts replicating a resource to its peers" },
 	{ "disconnect",	disconnect_main, "Stops replicating a resource" },
+	{ "resync",	resync_main,	"Sends a peer what is recorded out of sync with it" },
+	{ "verify",	verify_main,	"Compares a resource's data with a peer's" },
+	{ "invalidate",	invalidate_main, "Discards local data; a full sync from the peer follows" },
 	{ "status",	status_main,	"Shows resources and their states" },
 	{ "events",	events_main,	"Prints state changes as they happen" },
 };

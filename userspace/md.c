@@ -14,6 +14,10 @@ _Static_assert(sizeof(struct harepl_md_sb) == HAREPL_MD_SB_SIZE,
 	       "struct harepl_md_sb is not HAREPL_MD_SB_SIZE bytes");
 _Static_assert(offsetof(struct harepl_md_sb, checksum) + 4 == HAREPL_MD_SB_SIZE,
 	       "checksum is not the last field");
+_Static_assert(sizeof(struct harepl_al_block) == HAREPL_MD_SB_SIZE,
+	       "struct harepl_al_block is not 4 KiB");
+_Static_assert(offsetof(struct harepl_al_block, checksum) + 4 == HAREPL_MD_SB_SIZE,
+	       "write-intent checksum is not the last field");
 
 static uint64_t div_round_up(uint64_t a, uint64_t b)
 {
@@ -76,28 +80,35 @@ void md_layout_external(struct md_layout *l)
 	l->md_sectors = l->bm_sector + l->bm_sectors;
 }
 
-uint32_t md_sb_checksum(const struct harepl_md_sb *sb)
+/* CRC32C of a 4 KiB block whose last 4 bytes are its checksum, zeroed */
+static uint32_t block_checksum(const void *block)
 {
-	static const uint8_t zero[sizeof(sb->checksum)];
-	size_t off = offsetof(struct harepl_md_sb, checksum);
-	uint32_t crc;
+	static const uint8_t zero[4];
+	uint32_t crc = crc32c(~0U, block, HAREPL_MD_SB_SIZE - sizeof(zero));
 
-	crc = crc32c(~0U, sb, off);
 	return crc32c(crc, zero, sizeof(zero));
 }
 
-void md_sb_init(struct harepl_md_sb *sb, const struct md_layout *l,
-		const char *name, uint32_t node_id,
-		const uint8_t uuid[HAREPL_UUID_LEN], uint64_t created)
+uint32_t md_sb_checksum(const struct harepl_md_sb *sb)
 {
+	return block_checksum(sb);
+}
+
+void md_sb_init(struct harepl_md_sb *sb, const struct md_layout *l,
+		const struct md_ident *id)
+{
+	uint32_t flags = l->internal ? HAREPL_MDF_INTERNAL : 0;
+
+	/* a new disk is Inconsistent, unless declared identical everywhere */
+	if (id->uptodate)
+		flags |= HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE;
 	memset(sb, 0, sizeof(*sb));
 	sb->magic = htole64(HAREPL_MD_MAGIC);
 	sb->version = htole32(HAREPL_MD_VERSION);
-	/* a new disk is Inconsistent: no CONSISTENT, no UPTODATE */
-	sb->flags = htole32(l->internal ? HAREPL_MDF_INTERNAL : 0);
-	memcpy(sb->uuid, uuid, HAREPL_UUID_LEN);
-	strncpy(sb->name, name, sizeof(sb->name) - 1);
-	sb->node_id = htole32(node_id);
+	sb->flags = htole32(flags);
+	memcpy(sb->uuid, id->uuid, HAREPL_UUID_LEN);
+	strncpy(sb->name, id->name, sizeof(sb->name) - 1);
+	sb->node_id = htole32(id->node_id);
 	sb->max_peers = htole32(l->max_peers);
 	sb->chunk_sectors = htole32(l->chunk_sectors);
 	sb->data_sectors = htole64(l->data_sectors);
@@ -108,11 +119,54 @@ void md_sb_init(struct harepl_md_sb *sb, const struct md_layout *l,
 	sb->al_sectors = htole64(l->al_sectors);
 	sb->bm_sector = htole64(l->bm_sector);
 	sb->bm_sectors = htole64(l->bm_sectors);
-	sb->created = htole64(created);
-	sb->al_extents = htole32(HAREPL_AL_DEF_EXTENTS);
+	sb->created = htole64(id->created);
+	sb->gen_current = htole64(id->gen_current);
+	sb->al_extents = htole32(id->al_extents);
 	for (int i = 0; i < HAREPL_MD_MAX_PEERS; i++)
 		sb->slots[i].node_id = htole32(HAREPL_MD_SLOT_FREE);
 	sb->checksum = htole32(md_sb_checksum(sb));
+}
+
+uint64_t md_gen_from_uuid(const uint8_t uuid[HAREPL_UUID_LEN])
+{
+	uint64_t lo, hi, g;
+
+	memcpy(&lo, uuid, sizeof(lo));
+	memcpy(&hi, uuid + sizeof(lo), sizeof(hi));
+	g = le64toh(lo) ^ le64toh(hi);
+	return g ? g : 1;
+}
+
+bool md_al_valid(const struct harepl_al_block *b)
+{
+	return le64toh(b->magic) == HAREPL_AL_MAGIC &&
+	       le32toh(b->checksum) == block_checksum(b) &&
+	       le32toh(b->n) <= HAREPL_AL_MAX_EXTENTS;
+}
+
+const struct harepl_al_block *md_al_current(const struct harepl_al_block *blocks,
+					    size_t n)
+{
+	const struct harepl_al_block *best = NULL;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (md_al_valid(&blocks[i]) &&
+		    (!best || le64toh(blocks[i].seq) > le64toh(best->seq)))
+			best = &blocks[i];
+	}
+	return best;
+}
+
+uint64_t md_bits_set(const uint8_t *bm, uint64_t nbits)
+{
+	uint64_t i, n = 0;
+
+	for (i = 0; i < nbits / 8; i++)
+		n += (uint64_t)__builtin_popcount(bm[i]);
+	if (nbits % 8)
+		n += (uint64_t)__builtin_popcount(bm[i] & ((1U << (nbits % 8)) - 1));
+	return n;
 }
 
 const char *md_sb_invalid(const struct harepl_md_sb *sb, char *buf, size_t len)

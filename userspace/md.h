@@ -31,10 +31,41 @@ int md_internal_sb_sector(uint64_t dev_sectors, uint64_t *sector);
 int md_layout_internal(struct md_layout *l);
 void md_layout_external(struct md_layout *l);
 
+/* Who a new superblock belongs to and what it says about the data */
+struct md_ident {
+	const char *name;
+	uint32_t node_id;
+	uint8_t uuid[HAREPL_UUID_LEN];
+	uint64_t gen_current;
+	uint32_t al_extents;
+	bool uptodate;		/* data known good: CONSISTENT | UPTODATE */
+	uint64_t created;	/* seconds since the epoch */
+};
+
 void md_sb_init(struct harepl_md_sb *sb, const struct md_layout *l,
-		const char *name, uint32_t node_id,
-		const uint8_t uuid[HAREPL_UUID_LEN], uint64_t created);
+		const struct md_ident *id);
 uint32_t md_sb_checksum(const struct harepl_md_sb *sb);
+
+/*
+ * The gen_current of create-md --skip-initial-sync, the same on every node
+ * of a resource: the uuid's two halves, read as little-endian, xored; never 0.
+ */
+uint64_t md_gen_from_uuid(const uint8_t uuid[HAREPL_UUID_LEN]);
+
+/*
+ * A write-intent block: magic and CRC32C (as the superblock's) match, and
+ * it uses no more than HAREPL_AL_MAX_EXTENTS entries
+ */
+bool md_al_valid(const struct harepl_al_block *b);
+/*
+ * The valid block with the highest seq of a write-intent area of n blocks,
+ * or NULL when none is valid (an empty log).
+ */
+const struct harepl_al_block *md_al_current(const struct harepl_al_block *blocks,
+					    size_t n);
+
+/* Bits set among the first nbits of an on-disk bitmap (bit n of byte b: b * 8 + n) */
+uint64_t md_bits_set(const uint8_t *bm, uint64_t nbits);
 
 /* NULL when valid, else why not ("bad magic") in buf */
 const char *md_sb_invalid(const struct harepl_md_sb *sb, char *buf, size_t len);

@@ -152,3 +152,31 @@ int md_load(const struct conf *c, struct harepl_md_sb *sb, struct md_found *f)
 	md_dev_close(&data);
 	return rc;
 }
+
+int md_read_area(const struct conf *c, const struct md_found *f, uint64_t sector,
+		 uint64_t sectors, void **buf)
+{
+	struct md_dev d = MD_DEV_INIT;
+	int err;
+
+	*buf = NULL;
+	err = md_dev_open(&d, f->path, false, false);
+	if (err) {
+		pr_err(c->name, "%s: cannot open: %s", f->path, strerror(-err));
+		return rc_from_errno(err);
+	}
+	if (posix_memalign(buf, HAREPL_MD_SB_SIZE, sectors << 9)) {
+		*buf = NULL;
+		err = -ENOMEM;
+	} else {
+		err = md_dev_read(&d, sector, *buf, sectors << 9);
+	}
+	md_dev_close(&d);
+	if (!err)
+		return RC_OK;
+	pr_err(c->name, "%s: cannot read %llu sectors at sector %llu: %s", f->path,
+	       (unsigned long long)sectors, (unsigned long long)sector, strerror(-err));
+	free(*buf);
+	*buf = NULL;
+	return rc_from_errno(err);
+}

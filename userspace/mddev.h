@@ -40,4 +40,11 @@ struct md_found {
  */
 int md_load(const struct conf *c, struct harepl_md_sb *sb, struct md_found *f);
 
+/*
+ * Reads sectors at sector of the device md_load() found the superblock on
+ * into *buf (free() it). Prints what went wrong and returns an exit code.
+ */
+int md_read_area(const struct conf *c, const struct md_found *f, uint64_t sector,
+		 uint64_t sectors, void **buf);
+
 #endif

@@ -38,6 +38,13 @@ static const struct nla_policy policy[HAREPL_A_MAX + 1] = {
 					    .maxlen = sizeof(struct sockaddr_in6) },
 	[HAREPL_A_RES_SECRET]		= { .maxlen = HAREPL_SECRET_MAX },
 	[HAREPL_A_RES_PEERS]		= { .type = NLA_NESTED },
+	[HAREPL_A_RES_GEN_CURRENT]	= { .type = NLA_U64 },
+	[HAREPL_A_RES_GEN_HISTORY]	= { .minlen = sizeof(uint64_t) * HAREPL_MD_HISTORY,
+					    .maxlen = sizeof(uint64_t) * HAREPL_MD_HISTORY },
+	[HAREPL_A_RES_MD_FLAGS]		= { .type = NLA_U32 },
+	[HAREPL_A_RES_AL_EXTENTS]	= { .type = NLA_U32 },
+	[HAREPL_A_RES_AL_WRITES]	= { .type = NLA_U64 },
+	[HAREPL_A_PEER_ID]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
@@ -55,7 +62,70 @@ static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_TIMEOUT_MS]	= { .type = NLA_U32 },
 	[HAREPL_PEER_A_SNDBUF]		= { .type = NLA_U32 },
 	[HAREPL_PEER_A_ON_CONGESTION]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_GEN_BITMAP]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_GEN_CURRENT]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_RESYNC_TOTAL]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_RESYNC_DONE]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_RESYNC_RATE]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_RESYNC_BYTES]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_VERIFY_DIFF]	= { .type = NLA_U64 },
+	[HAREPL_PEER_A_RESYNC_RATE_MAX]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_CSUMS]		= { .type = NLA_U32 },
 };
+
+_Static_assert(HAREPL_A_MAX < 64, "struct res_info.has has a bit per attribute");
+_Static_assert(HAREPL_PEER_A_MAX < 32, "struct peer_info.has has a bit per attribute");
+
+/*
+ * The attributes of issue 7 are optional, so that status works with an
+ * older kernel: each one present is stored and noted in ->has.
+ */
+static void opt_u64(struct nlattr *a, uint64_t *v)
+{
+	if (a)
+		*v = nla_get_u64(a);
+}
+
+static void opt_u32(struct nlattr *a, uint32_t *v)
+{
+	if (a)
+		*v = nla_get_u32(a);
+}
+
+static void peer_parse_resync(struct nlattr **tb, struct peer_info *pi)
+{
+	uint32_t csums = 0;
+	int i;
+
+	for (i = 0; i <= HAREPL_PEER_A_MAX; i++)
+		pi->has |= tb[i] ? 1U << i : 0;
+	opt_u64(tb[HAREPL_PEER_A_GEN_BITMAP], &pi->gen_bitmap);
+	opt_u64(tb[HAREPL_PEER_A_GEN_CURRENT], &pi->gen_current);
+	opt_u64(tb[HAREPL_PEER_A_RESYNC_TOTAL], &pi->resync_total);
+	opt_u64(tb[HAREPL_PEER_A_RESYNC_DONE], &pi->resync_done);
+	opt_u64(tb[HAREPL_PEER_A_RESYNC_RATE], &pi->resync_rate);
+	opt_u64(tb[HAREPL_PEER_A_RESYNC_BYTES], &pi->resync_bytes);
+	opt_u64(tb[HAREPL_PEER_A_VERIFY_DIFF], &pi->verify_diff);
+	opt_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX], &pi->resync_rate_max);
+	opt_u32(tb[HAREPL_PEER_A_CSUMS], &csums);
+	pi->csums = csums != 0;
+}
+
+static void res_parse_gen(struct nlattr **tb, struct res_info *ri)
+{
+	int i;
+
+	for (i = 0; i <= HAREPL_A_MAX; i++)
+		ri->has |= tb[i] ? 1ULL << i : 0;
+	opt_u64(tb[HAREPL_A_RES_GEN_CURRENT], &ri->gen_current);
+	opt_u32(tb[HAREPL_A_RES_MD_FLAGS], &ri->md_flags);
+	opt_u32(tb[HAREPL_A_RES_AL_EXTENTS], &ri->al_extents);
+	opt_u64(tb[HAREPL_A_RES_AL_WRITES], &ri->al_writes);
+	/* HAREPL_MD_HISTORY in host order: the policy checked the length */
+	if (tb[HAREPL_A_RES_GEN_HISTORY])
+		memcpy(ri->gen_history, nla_data(tb[HAREPL_A_RES_GEN_HISTORY]),
+		       sizeof(ri->gen_history));
+}
 
 /* Every resource attribute is in every message; JSON names for messages */
 static const struct {
@@ -147,6 +217,7 @@ static int peer_parse(struct nlattr *nest, unsigned int i, struct peer_info *pi,
 	pi->timeout_ms = nla_get_u32(tb[HAREPL_PEER_A_TIMEOUT_MS]);
 	pi->sndbuf = nla_get_u32(tb[HAREPL_PEER_A_SNDBUF]);
 	pi->on_congestion = nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]);
+	peer_parse_resync(tb, pi);
 	return 0;
 }
 
@@ -198,6 +269,7 @@ int res_parse(struct nlattr *tb[HAREPL_A_MAX + 1], struct res_info *ri,
 	memcpy(ri->uuid, nla_data(tb[HAREPL_A_RES_UUID]), HAREPL_UUID_LEN);
 	ri->reads = nla_get_u64(tb[HAREPL_A_RES_READS]);
 	ri->writes = nla_get_u64(tb[HAREPL_A_RES_WRITES]);
+	res_parse_gen(tb, ri);
 	if (a && addr_set(&ri->local_addr, nla_data(a), (size_t)nla_len(a))) {
 		snprintf(why, WHY_BUF, "bad attribute 'local_address'");
 		return -EPROTO;
@@ -271,6 +343,68 @@ int res_get(struct genl *g, const char *name, struct res_list *l,
 	return err;
 }
 
+bool conn_resyncing(uint32_t conn)
+{
+	return conn == HAREPL_CONN_SYNC_SOURCE || conn == HAREPL_CONN_SYNC_TARGET ||
+	       conn == HAREPL_CONN_VERIFY_SOURCE || conn == HAREPL_CONN_VERIFY_TARGET;
+}
+
+bool peer_has_progress(const struct peer_info *pi)
+{
+	return PEER_HAS(pi, HAREPL_PEER_A_RESYNC_TOTAL) &&
+	       PEER_HAS(pi, HAREPL_PEER_A_RESYNC_DONE);
+}
+
+double peer_resync_percent(const struct peer_info *pi)
+{
+	if (!pi->resync_total || pi->resync_done >= pi->resync_total)
+		return 100.0;
+	/* rounded down: never 100.0 while something is left */
+	return (double)(uint64_t)((double)pi->resync_done / (double)pi->resync_total * 1000) / 10;
+}
+
+int64_t peer_resync_eta(const struct peer_info *pi)
+{
+	uint64_t left;
+
+	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi) || !pi->resync_rate)
+		return -1;
+	left = pi->resync_total > pi->resync_done ? pi->resync_total - pi->resync_done : 0;
+	return (int64_t)((left + pi->resync_rate - 1) / pi->resync_rate);
+}
+
+/* "1:05", "2:00:00" */
+static void print_eta(FILE *f, int64_t s)
+{
+	if (s < 0)
+		fputs("unknown", f);
+	else if (s < 3600)
+		fprintf(f, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+	else
+		fprintf(f, "%lld:%02lld:%02lld", (long long)(s / 3600),
+			(long long)(s / 60 % 60), (long long)(s % 60));
+}
+
+/* "    resync 45.2% of 12.0 MiB, 11.3 MiB/s, ETA 0:01", or split brain */
+static void peer_print_resync(FILE *f, const struct peer_info *pi)
+{
+	char s[SIZE_BUF];
+	bool verify = pi->conn == HAREPL_CONN_VERIFY_SOURCE ||
+		      pi->conn == HAREPL_CONN_VERIFY_TARGET;
+
+	if (pi->conn == HAREPL_CONN_SPLIT_BRAIN) {
+		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied\n");
+		return;
+	}
+	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi))
+		return;
+	fprintf(f, "    %s %.1f%% of %s", verify ? "verify" : "resync",
+		peer_resync_percent(pi), fmt_bytes(s, pi->resync_total));
+	fprintf(f, ", %s/s, ETA ", fmt_bytes(s, pi->resync_rate));
+	print_eta(f, peer_resync_eta(pi));
+	fputc('\n', f);
+}
+
 /* "  peer 1 192.0.2.2:7789: Connected, sync, role Secondary, ..." */
 static void peer_print(FILE *f, const struct peer_info *pi)
 {
@@ -286,6 +420,31 @@ static void peer_print(FILE *f, const struct peer_info *pi)
 	fprintf(f, ", sent %s", fmt_bytes(s, pi->bytes_sent));
 	fprintf(f, ", received %s", fmt_bytes(s, pi->bytes_recv));
 	fprintf(f, ", out of sync %s\n", fmt_bytes(s, pi->oos_bytes));
+	peer_print_resync(f, pi);
+}
+
+/* "  generation: 0x..., history 0x... 0x... 0x... 0x..." and the metadata's state */
+static void res_print_gen(FILE *f, const struct res_info *ri)
+{
+	int i;
+
+	if (RES_HAS(ri, HAREPL_A_RES_GEN_CURRENT)) {
+		fprintf(f, "  generation: 0x%016llx", (unsigned long long)ri->gen_current);
+		if (RES_HAS(ri, HAREPL_A_RES_GEN_HISTORY)) {
+			fputs(", history", f);
+			for (i = 0; i < HAREPL_MD_HISTORY; i++)
+				fprintf(f, " 0x%016llx", (unsigned long long)ri->gen_history[i]);
+		}
+		fputc('\n', f);
+	}
+	if (RES_HAS(ri, HAREPL_A_RES_MD_FLAGS)) {
+		fputs("  metadata flags: ", f);
+		print_md_flags(f, ri->md_flags, ",", "");
+		fputc('\n', f);
+	}
+	if (RES_HAS(ri, HAREPL_A_RES_AL_EXTENTS) && RES_HAS(ri, HAREPL_A_RES_AL_WRITES))
+		fprintf(f, "  write-intent: %u extents, %llu transactions\n", ri->al_extents,
+			(unsigned long long)ri->al_writes);
 }
 
 void res_print(FILE *f, const struct res_info *ri)
@@ -304,6 +463,7 @@ void res_print(FILE *f, const struct res_info *ri)
 	fprintf(f, "  uuid: %s\n", fmt_uuid(u, ri->uuid));
 	fprintf(f, "  reads: %llu, writes: %llu\n", (unsigned long long)ri->reads,
 		(unsigned long long)ri->writes);
+	res_print_gen(f, ri);
 	if (ri->local_addr.len)
 		fprintf(f, "  address: %s\n", addr_fmt(a, &ri->local_addr));
 	for (i = 0; i < ri->npeers; i++)
@@ -319,6 +479,45 @@ static void json_key_str(FILE *f, const char *key, const char *val)
 static void json_key_u64(FILE *f, const char *key, uint64_t val)
 {
 	fprintf(f, ",\"%s\":%llu", key, (unsigned long long)val);
+}
+
+static void json_key_gen(FILE *f, const char *key, uint64_t val)
+{
+	fprintf(f, ",\"%s\":\"0x%016llx\"", key, (unsigned long long)val);
+}
+
+static void json_peer_u64(FILE *f, const struct peer_info *pi, uint16_t attr,
+			  const char *key, uint64_t val)
+{
+	if (PEER_HAS(pi, attr))
+		json_key_u64(f, key, val);
+}
+
+/* Each key only when the kernel sent its attribute */
+static void peer_print_json_resync(FILE *f, const struct peer_info *pi)
+{
+	int64_t eta = peer_resync_eta(pi);
+
+	if (PEER_HAS(pi, HAREPL_PEER_A_GEN_BITMAP))
+		json_key_gen(f, "gen_bitmap", pi->gen_bitmap);
+	if (PEER_HAS(pi, HAREPL_PEER_A_GEN_CURRENT))
+		json_key_gen(f, "gen_current", pi->gen_current);
+	json_peer_u64(f, pi, HAREPL_PEER_A_RESYNC_TOTAL, "resync_total", pi->resync_total);
+	json_peer_u64(f, pi, HAREPL_PEER_A_RESYNC_DONE, "resync_done", pi->resync_done);
+	json_peer_u64(f, pi, HAREPL_PEER_A_RESYNC_RATE, "resync_rate", pi->resync_rate);
+	json_peer_u64(f, pi, HAREPL_PEER_A_RESYNC_BYTES, "resync_bytes", pi->resync_bytes);
+	json_peer_u64(f, pi, HAREPL_PEER_A_VERIFY_DIFF, "verify_diff", pi->verify_diff);
+	json_peer_u64(f, pi, HAREPL_PEER_A_RESYNC_RATE_MAX, "resync_rate_max",
+		      pi->resync_rate_max);
+	if (PEER_HAS(pi, HAREPL_PEER_A_CSUMS))
+		fprintf(f, ",\"csums\":%s", pi->csums ? "true" : "false");
+	if (!peer_has_progress(pi))
+		return;
+	fprintf(f, ",\"resync_percent\":%.1f,\"resync_eta_s\":", peer_resync_percent(pi));
+	if (eta < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%lld", (long long)eta);
 }
 
 static void peer_print_json(FILE *f, const struct peer_info *pi)
@@ -340,7 +539,30 @@ static void peer_print_json(FILE *f, const struct peer_info *pi)
 	json_key_u64(f, "timeout_ms", pi->timeout_ms);
 	json_key_u64(f, "send_buffer", pi->sndbuf);
 	json_key_str(f, "on_congestion", congestion_name(pi->on_congestion));
+	peer_print_json_resync(f, pi);
 	fputc('}', f);
+}
+
+/* Each key only when the kernel sent its attribute */
+static void res_print_json_gen(FILE *f, const struct res_info *ri)
+{
+	int i;
+
+	if (RES_HAS(ri, HAREPL_A_RES_GEN_CURRENT))
+		json_key_gen(f, "gen_current", ri->gen_current);
+	if (RES_HAS(ri, HAREPL_A_RES_GEN_HISTORY)) {
+		fputs(",\"gen_history\":[", f);
+		for (i = 0; i < HAREPL_MD_HISTORY; i++)
+			fprintf(f, "%s\"0x%016llx\"", i ? "," : "",
+				(unsigned long long)ri->gen_history[i]);
+		fputc(']', f);
+	}
+	if (RES_HAS(ri, HAREPL_A_RES_MD_FLAGS))
+		json_key_u64(f, "md_flags", ri->md_flags);
+	if (RES_HAS(ri, HAREPL_A_RES_AL_EXTENTS))
+		json_key_u64(f, "al_extents", ri->al_extents);
+	if (RES_HAS(ri, HAREPL_A_RES_AL_WRITES))
+		json_key_u64(f, "al_writes", ri->al_writes);
 }
 
 void res_print_json(FILE *f, const struct res_info *ri)
@@ -367,6 +589,7 @@ void res_print_json(FILE *f, const struct res_info *ri)
 	json_key_u64(f, "writes", ri->writes);
 	if (ri->local_addr.len)
 		json_key_str(f, "local_address", addr_fmt(a, &ri->local_addr));
+	res_print_json_gen(f, ri);
 	fprintf(f, ",\"peers\":[");
 	for (i = 0; i < ri->npeers; i++) {
 		if (i)

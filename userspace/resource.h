@@ -22,6 +22,12 @@ struct peer_info {
 	uint32_t inflight;
 	uint64_t bytes_sent, bytes_recv, oos_bytes;
 	uint32_t timeout_ms, sndbuf, on_congestion;
+	/* issue 7; a kernel without them sends none: see has */
+	uint64_t gen_bitmap, gen_current;
+	uint64_t resync_total, resync_done, resync_rate, resync_bytes, verify_diff;
+	uint32_t resync_rate_max;	/* KiB/s */
+	bool csums;
+	uint32_t has;			/* bit HAREPL_PEER_A_x: attribute x present */
 };
 
 /* The resource attributes of HAREPL_CMD_GET_RESOURCE and HAREPL_CMD_EVENT */
@@ -36,6 +42,11 @@ struct res_info {
 	uint8_t uuid[HAREPL_UUID_LEN];
 	uint64_t reads, writes;
 	struct addr local_addr;		/* len 0: not connected */
+	/* issue 7; a kernel without them sends none: see has */
+	uint64_t gen_current, gen_history[HAREPL_MD_HISTORY];
+	uint32_t md_flags, al_extents;
+	uint64_t al_writes;
+	uint64_t has;			/* bit HAREPL_A_x: attribute x present */
 	unsigned int npeers;
 	struct peer_info peers[HAREPL_MAX_PEERS];
 };
@@ -63,6 +74,19 @@ struct res_list {
  */
 int res_get(struct genl *g, const char *name, struct res_list *l,
 	    struct genl_reply *r);
+
+/* Whether attribute attr (HAREPL_A_x, HAREPL_PEER_A_x) was in the message */
+#define RES_HAS(ri, attr) (!!((ri)->has & (1ULL << (attr))))
+#define PEER_HAS(pi, attr) (!!((pi)->has & (1U << (attr))))
+
+/* The connection is SyncSource/-Target or VerifySource/-Target */
+bool conn_resyncing(uint32_t conn);
+/* The kernel reports resync progress (resync_total and resync_done) */
+bool peer_has_progress(const struct peer_info *pi);
+/* Of the running or last resync or verify: 100.0 when there was nothing to do */
+double peer_resync_percent(const struct peer_info *pi);
+/* Seconds left of the running resync or verify; -1 when unknown or none runs */
+int64_t peer_resync_eta(const struct peer_info *pi);
 
 void res_print(FILE *f, const struct res_info *ri);
 /* The members of its JSON object, without the braces */

@@ -16,5 +16,8 @@ int connect_main(int argc, char *argv[], const char *config);
 int disconnect_main(int argc, char *argv[], const char *config);
 int status_main(int argc, char *argv[], const char *config);
 int events_main(int argc, char *argv[], const char *config);
+int resync_main(int argc, char *argv[], const char *config);
+int verify_main(int argc, char *argv[], const char *config);
+int invalidate_main(int argc, char *argv[], const char *config);
 
 #endif

@@ -2,6 +2,7 @@
 /*
  * Messages, exit codes and small formatting helpers.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -76,11 +77,13 @@ int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
 	if (!*s)
 		return -EINVAL;
 	for (; *s; s++) {
+		unsigned int d = (unsigned int)(*s - '0');
+
 		if (*s < '0' || *s > '9')
 			return -EINVAL;
-		if (v > (max - (unsigned)(*s - '0')) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -ERANGE;
-		v = v * 10 + (unsigned)(*s - '0');
+		v = v * 10 + d;
 	}
 	*out = v;
 	return 0;
@@ -99,6 +102,8 @@ int parse_size(const char *s, unsigned long long max, unsigned long long *out)
 		mul = 1ULL << 10;
 	else if (!strcasecmp(s + n, "m") || !strcasecmp(s + n, "mib"))
 		mul = 1ULL << 20;
+	else if (!strcasecmp(s + n, "g") || !strcasecmp(s + n, "gib"))
+		mul = 1ULL << 30;
 	else if (s[n])
 		return -EINVAL;
 	memcpy(num, s, n);
@@ -108,6 +113,21 @@ int parse_size(const char *s, unsigned long long max, unsigned long long *out)
 		return err;
 	*out = v * mul;
 	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1" };
+	static const char *const no[] = { "no", "false", "off", "0" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(s, yes[i]) || !strcasecmp(s, no[i])) {
+			*out = !strcasecmp(s, yes[i]);
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors)
@@ -153,6 +173,31 @@ const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *u)
 		 u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
 		 u[10], u[11], u[12], u[13], u[14], u[15]);
 	return buf;
+}
+
+static int hexval(char c)
+{
+	return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
+}
+
+int parse_uuid(const char *s, uint8_t uuid[16])
+{
+	size_t i = 0, n = 0;
+
+	if (strlen(s) != UUID_BUF - 1)
+		return -EINVAL;
+	while (i < UUID_BUF - 1) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i++] != '-')
+				return -EINVAL;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return -EINVAL;
+		uuid[n++] = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+		i += 2;
+	}
+	return 0;
 }
 
 /* ISO 8601 UTC with milliseconds: 2026-11-26T10:00:00.123Z */

@@ -9,6 +9,9 @@
 
 #define PROG_NAME "hareplctl"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* A macro's value as a string literal: STR(HAREPL_AL_MAX_EXTENTS) */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* Exit status, documented in hareplctl(8) */
 enum rc {
@@ -19,6 +22,7 @@ enum rc {
 	RC_NOENT,	/* resource not found or not up */
 	RC_PERM,	/* permission denied */
 	RC_NOMOD,	/* kernel module not loaded */
+	RC_LOST,	/* --wait: the peer disconnected before the job ended */
 };
 
 /* "hareplctl: RES: message\n", RES left out when NULL */
@@ -30,8 +34,10 @@ int rc_from_errno(int err);
 
 bool valid_res_name(const char *s);
 int parse_uint(const char *s, unsigned long long max, unsigned long long *out);
-/* parse_uint() with an optional suffix K or M (KiB, MiB; any case) */
+/* parse_uint() with an optional suffix K, M or G (KiB, MiB, GiB; any case) */
 int parse_size(const char *s, unsigned long long max, unsigned long long *out);
+/* yes/no, true/false, on/off, 1/0, in any case; 0 or -EINVAL */
+int parse_bool(const char *s, bool *out);
 
 /* "63 MiB (129024 sectors)" */
 #define SIZE_BUF 64
@@ -40,6 +46,8 @@ const char *fmt_size(char buf[SIZE_BUF], uint64_t sectors);
 const char *fmt_bytes(char buf[SIZE_BUF], uint64_t bytes);
 #define UUID_BUF 37
 const char *fmt_uuid(char buf[UUID_BUF], const uint8_t *uuid);
+/* The canonical form fmt_uuid() prints, in any case; 0 or -EINVAL */
+int parse_uuid(const char *s, uint8_t uuid[16]);
 #define TIME_BUF 40
 const char *fmt_time_ns(char buf[TIME_BUF], uint64_t ns);
 

@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..48"
+echo "1..63"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -65,6 +65,49 @@ expect 1 "already holds a harepl superblock.*--force" "create-md refuses a valid
 "$HCTL" -c "$T/r0.conf" create-md --force --chunk-size 64K --max-peers 4 r0 >/dev/null 2>&1 &&
 	python3 "$DIR/check_md.py" "$T/disk" >"$T/out" 2>&1
 ok $? "create-md --force --chunk-size 64K --max-peers 4"
+
+U=6f1c3a52-94d0-4b7e-8a21-3c5d7e9f0b14
+"$HCTL" -c "$T/r0.conf" create-md --force --uuid "${U^^}" --skip-initial-sync --al-extents 1016 r0 \
+	>/dev/null 2>&1 && python3 "$DIR/check_md.py" --uuid $U --skip-initial-sync --al-extents 1016 \
+	"$T/disk" >"$T/out" 2>&1
+ok $? "create-md --uuid --skip-initial-sync --al-extents: UpToDate, gen from the uuid"
+expect 2 "^hareplctl: r0: --skip-initial-sync needs --uuid" "create-md --skip-initial-sync without --uuid" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --skip-initial-sync r0
+expect 2 "bad --uuid '6f1c3a5294d04b7e8a213c5d7e9f0b14'" "create-md: bad --uuid" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --uuid 6f1c3a5294d04b7e8a213c5d7e9f0b14 r0
+expect 2 "bad --max-peers '9': expected 1 to 8" "create-md: --max-peers 9 refused" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --max-peers 9 r0
+expect 2 "bad --al-extents '1017': expected 4 to 1016" "create-md: bad --al-extents" -- \
+	"$HCTL" -c "$T/r0.conf" create-md --force --al-extents 1017 r0
+
+
+# Two nodes of one resource on freshly zeroed disks: same uuid, same generation
+gen() { "$HCTL" -c "$T/$1.conf" dump-md --json | python3 -c \
+	'import json,sys; d=json.load(sys.stdin); print(d["gen_current"], d["flags"], d["uuid"])'; }
+truncate -s 16M "$T/n0" "$T/n1"
+conf n0 "[Resource]" "Name = r9" "Disk = $T/n0" "NodeId = 0"
+conf n1 "[Resource]" "Name = r9" "Disk = $T/n1" "NodeId = 1"
+"$HCTL" -c "$T/n0.conf" create-md --uuid $U --skip-initial-sync >/dev/null &&
+	"$HCTL" -c "$T/n1.conf" create-md --uuid $U --skip-initial-sync >/dev/null &&
+	[ "$(gen n0)" = "$(gen n1)" ] && [ "$(gen n0)" = "0x6a404fea0f063de5 19 $U" ]
+ok $? "create-md --skip-initial-sync on two nodes: same gen_current, UpToDate"
+"$HCTL" -c "$T/n0.conf" create-md --force --uuid $U >/dev/null &&
+	"$HCTL" -c "$T/n1.conf" create-md --force --uuid $U >/dev/null &&
+	[ "$(gen n0)" != "$(gen n1)" ] && gen n0 | grep -q " 16 $U\$"
+ok $? "create-md without --skip-initial-sync: random gen_current, Inconsistent"
+python3 "$DIR/poke_md.py" "$T/n0" &&
+	"$HCTL" -c "$T/n0.conf" dump-md --json | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+sys.exit(d["slots"] != [{"index": 1, "node_id": 2, "gen_bitmap": "0x1122334455667788",
+	"oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
+ok $? "dump-md --json: slot in use, its out-of-sync chunks, current write-intent block"
+"$HCTL" -c "$T/n0.conf" dump-md >"$T/out" &&
+	grep -q '^slot 1 *node 2, gen_bitmap 0x1122334455667788, out of sync 4 chunks (16.0 KiB)$' "$T/out" &&
+	grep -q '^write-intent *seq 7, 3 active extents$' "$T/out"
+ok $? "dump-md: slot and write-intent lines"
+"$HCTL" -c "$T/n1.conf" dump-md >"$T/out" && grep -q '^slots *none in use$' "$T/out" &&
+	grep -q '^write-intent *empty$' "$T/out"
+ok $? "dump-md: no slot in use, empty write-intent log"
 
 head -c 2M /dev/urandom >"$T/meta"
 truncate -s 100M "$T/data"
@@ -147,9 +190,23 @@ conf k4 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" "M
 	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:7789" "SendBuffer = 63K"
 expect 3 "k4.conf:9: SendBuffer 257M out of range 64K..256M" "config: SendBuffer too big" -- \
 	"$HCTL" -c "$T/k4.conf" connect
-expect 3 "k4.conf:13: bad SendBuffer '4G'" "config: bad SendBuffer" -- "$HCTL" -c "$T/k4.conf" connect
+expect 3 "k4.conf:13: SendBuffer 4G out of range" "config: SendBuffer in GiB" -- "$HCTL" -c "$T/k4.conf" connect
 expect 3 "k4.conf:17: SendBuffer 63K out of range" "config: SendBuffer too small" -- \
 	"$HCTL" -c "$T/k4.conf" connect
+conf k14 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "ResyncRate = 63K" "Csums = maybe" \
+	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "ResyncRate = 5 M" "Csums = TRUE" \
+	"[Peer]" "NodeId = 3" "Address = 192.0.2.4:7789" "ResyncRate = 5G" "Csums = 0" \
+	"[Peer]" "NodeId = 4" "Address = 192.0.2.5:7789" "resyncrate = 4G" "Csums = off" \
+	"[Peer]" "NodeId = 5" "Address = 192.0.2.6:7789" "ResyncRate = 65536"
+"$HCTL" -c "$T/k14.conf" connect >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 3 ] && grep -q "k14.conf:8: ResyncRate 63K out of range 64K..4G" "$T/err" &&
+	grep -q "k14.conf:9: bad Csums 'maybe': expected yes or no" "$T/err" &&
+	grep -q "k14.conf:13: bad ResyncRate '5 M': expected bytes per second" "$T/err" &&
+	grep -q "k14.conf:18: ResyncRate 5G out of range" "$T/err" &&
+	[ "$(wc -l <"$T/err")" -eq 4 ]
+ok $? "config: ResyncRate and Csums"
 conf k5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
 	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 8M" \
 	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Mode = sync" "OnCongestion = ahead"
@@ -192,20 +249,28 @@ expect 3 "k13.conf has no \[Peer\] section: nothing to connect to" "connect with
 expect 2 "bad resource name '-x'" "disconnect: bad name" -- "$HCTL" disconnect -- -x
 
 all=0
-for cmd in create-md dump-md up down primary secondary connect disconnect status events; do
+for cmd in create-md dump-md up down primary secondary connect disconnect status events \
+	resync verify invalidate; do
 	"$HCTL" "$cmd" --help | grep -q "^Usage: hareplctl $cmd" || all=1
 done
 ok $all "--help on every command"
-"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 10 ]
+"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 13 ]
 ok $? "--help lists the commands"
 expect 2 "unknown command 'frob'" "unknown command" -- "$HCTL" frob
+expect 2 "^hareplctl: verify: bad --peer '9': expected a node id from 0 to 8" "verify: bad --peer" -- \
+	"$HCTL" verify --peer 9 r0
+expect 2 "^hareplctl: invalidate: unknown option '--wait'" "invalidate takes no --wait" -- \
+	"$HCTL" invalidate --wait r0
+expect 2 "^hareplctl: resync: missing resource name" "resync: missing resource" -- \
+	"$HCTL" resync --wait
 expect 2 "unknown option '--frob'" "unknown option" -- "$HCTL" status --frob
 
 if "$HCTL" status >/dev/null 2>&1 || [ $? -ne 6 ]; then
 	echo "ok $((n + 1)) status without the module # SKIP harepl is loaded"
 	echo "ok $((n + 2)) events without the module # SKIP harepl is loaded"
 	echo "ok $((n + 3)) connect without the module # SKIP harepl is loaded"
-	n=$((n + 3))
+	echo "ok $((n + 4)) verify without the module # SKIP harepl is loaded"
+	n=$((n + 4))
 else
 	expect 6 "^hareplctl: harepl kernel module not loaded \(genetlink family 'harepl' not found\)" \
 		"status without the module" -- "$HCTL" status
@@ -213,6 +278,8 @@ else
 		"$HCTL" events --count 1
 	expect 6 "harepl kernel module not loaded" "connect without the module" -- \
 		"$HCTL" -c "$T/k1.conf" connect
+	expect 6 "harepl kernel module not loaded" "verify without the module" -- \
+		"$HCTL" -c "$T/k1.conf" verify --wait
 fi
 
 echo "# $((n - failed)) passed, $failed failed"

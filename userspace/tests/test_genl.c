@@ -17,6 +17,7 @@
 #include "../conn.h"
 #include "../genl.h"
 #include "../resource.h"
+#include "../sync.h"
 #include "../util.h"
 
 #define FAMILY 0x42
@@ -195,7 +196,33 @@ static void put_sin6(struct nl_msg *m, int type, const char *ip, uint16_t port,
 	nla_put(m, type, sizeof(sin6), &sin6);
 }
 
-enum peer_variant { PEER_OK, PEER_NO_OOS, PEER_BAD_FAMILY, PEER_SHORT_ADDR };
+enum peer_variant { PEER_OK, PEER_NO_OOS, PEER_BAD_FAMILY, PEER_SHORT_ADDR, PEER_RESYNC };
+
+/* The attributes of issue 7: peer 1 a sync source 45.2% done, peer 2 split */
+static void put_peer_resync(struct nl_msg *m, int peer)
+{
+	nla_put_u64(m, HAREPL_PEER_A_GEN_BITMAP, peer == 1 ? 0x1122334455667788ULL : 0);
+	if (peer == 1)
+		nla_put_u64(m, HAREPL_PEER_A_GEN_CURRENT, 0x0102030405060708ULL);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_TOTAL, peer == 1 ? 12ULL << 20 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_DONE, peer == 1 ? 5693768 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_RATE, peer == 1 ? 11848908 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_BYTES, peer == 1 ? 5693768 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_VERIFY_DIFF, peer == 1 ? 0 : 4096);
+	nla_put_u32(m, HAREPL_PEER_A_RESYNC_RATE_MAX, 102400);
+	nla_put_u32(m, HAREPL_PEER_A_CSUMS, peer == 2);
+}
+
+static void put_res_gen(struct nl_msg *m)
+{
+	static const uint64_t history[HAREPL_MD_HISTORY] = { 0xa, 0xb };
+
+	nla_put_u64(m, HAREPL_A_RES_GEN_CURRENT, 0xfedcba9876543210ULL);
+	nla_put(m, HAREPL_A_RES_GEN_HISTORY, sizeof(history), history);
+	nla_put_u32(m, HAREPL_A_RES_MD_FLAGS, HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
+	nla_put_u32(m, HAREPL_A_RES_AL_EXTENTS, 256);
+	nla_put_u64(m, HAREPL_A_RES_AL_WRITES, 17);
+}
 
 /* Peer 1 over IPv4, connected; peer 2 over IPv6, connecting, async */
 static void put_peers(struct nl_msg *m, enum peer_variant v)
@@ -209,7 +236,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	else
 		put_sin(m, HAREPL_PEER_A_ADDR, "192.0.2.2", 7789);
 	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_SYNC);
-	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTED);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE,
+		    v == PEER_RESYNC ? HAREPL_CONN_SYNC_SOURCE : HAREPL_CONN_CONNECTED);
 	nla_put_u32(m, HAREPL_PEER_A_ROLE, HAREPL_ROLE_SECONDARY);
 	nla_put_u32(m, HAREPL_PEER_A_DISK_STATE, HAREPL_DISK_UPTODATE);
 	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 3);
@@ -220,6 +248,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 5000);
 	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 4U << 20);
 	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_BLOCK);
+	if (v == PEER_RESYNC)
+		put_peer_resync(m, 1);
 	nla_nest_end(m, p);
 
 	p = nla_nest_start(m, NLA_F_NESTED);
@@ -227,7 +257,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	put_sin6(m, HAREPL_PEER_A_ADDR, "2001:db8::3", 7790,
 		 v == PEER_BAD_FAMILY ? AF_INET : AF_INET6);
 	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_ASYNC);
-	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, HAREPL_CONN_CONNECTING);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE,
+		    v == PEER_RESYNC ? HAREPL_CONN_SPLIT_BRAIN : HAREPL_CONN_CONNECTING);
 	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 0);
 	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 0);
 	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 1023);
@@ -235,6 +266,8 @@ static void put_peers(struct nl_msg *m, enum peer_variant v)
 	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 100);
 	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 256U << 20);
 	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_AHEAD);
+	if (v == PEER_RESYNC)
+		put_peer_resync(m, 2);
 	nla_nest_end(m, p);
 	nla_nest_end(m, peers);
 }
@@ -244,6 +277,8 @@ static void reply_peers_variant(enum peer_variant v)
 	struct nl_msg *m = resource_msg("r0", 0, 0);
 
 	put_sin(m, HAREPL_A_RES_LOCAL_ADDR, "192.0.2.1", 7789);
+	if (v == PEER_RESYNC)
+		put_res_gen(m);
 	put_peers(m, v);
 	push(m);
 	push_error(0, NULL, 1);
@@ -252,6 +287,11 @@ static void reply_peers_variant(enum peer_variant v)
 static void reply_peers(void)
 {
 	reply_peers_variant(PEER_OK);
+}
+
+static void reply_peers_resync(void)
+{
+	reply_peers_variant(PEER_RESYNC);
 }
 
 static void reply_peer_no_oos(void)
@@ -323,6 +363,61 @@ static void diag(const char *buf)
 	free(copy);
 }
 
+/* Generation ids, write-intent and resync progress in status */
+static void test_status_resync(struct genl *g, struct res_list *l)
+{
+	const struct peer_info *p;
+	struct genl_reply r;
+	char *buf;
+	int err;
+
+	err = get(g, "r0", reply_peers_resync, l, &r);
+	ok(!err && l->n == 1 && l->v[0].npeers == 2, "resync: reply parsed");
+	if (err || l->n != 1 || l->v[0].npeers != 2) {
+		for (err = 0; err < 4; err++)
+			ok(0, "resync: reply not parsed");
+		return;
+	}
+	p = l->v[0].peers;
+	ok(l->v[0].gen_current == 0xfedcba9876543210ULL && l->v[0].gen_history[1] == 0xb &&
+	   l->v[0].al_extents == 256 && l->v[0].al_writes == 17 &&
+	   p[0].gen_bitmap == 0x1122334455667788ULL && PEER_HAS(&p[0], HAREPL_PEER_A_GEN_CURRENT) &&
+	   !PEER_HAS(&p[1], HAREPL_PEER_A_GEN_CURRENT) && p[1].csums && !p[0].csums &&
+	   p[1].verify_diff == 4096 && peer_resync_eta(&p[0]) == 1 &&
+	   peer_resync_eta(&p[1]) == -1 && peer_resync_percent(&p[1]) == 100.0,
+	   "resync: attributes, percent and ETA");
+
+	buf = print_to_string(&l->v[0], false);
+	diag(buf);
+	ok(strstr(buf, "\n  generation: 0xfedcba9876543210, history 0x000000000000000a "
+		  "0x000000000000000b 0x0000000000000000 0x0000000000000000\n"
+		  "  metadata flags: consistent,uptodate\n"
+		  "  write-intent: 256 extents, 17 transactions\n") &&
+	   strstr(buf, "\n  peer 1 192.0.2.2:7789: SyncSource, sync,") &&
+	   strstr(buf, "\n    resync 45.2% of 12.0 MiB, 11.3 MiB/s, ETA 0:01\n") &&
+	   strstr(buf, "\n  peer 2 [2001:db8::3]:7790: SplitBrain, async,") &&
+	   strstr(buf, "\n    split brain: both nodes changed the data while apart; "
+		  "nothing was copied\n"), "resync: status lines");
+	free(buf);
+
+	buf = print_to_string(&l->v[0], true);
+	diag(buf);
+	ok(strstr(buf, ",\"gen_current\":\"0xfedcba9876543210\",\"gen_history\":"
+		  "[\"0x000000000000000a\",\"0x000000000000000b\",\"0x0000000000000000\","
+		  "\"0x0000000000000000\"],\"md_flags\":3,\"al_extents\":256,\"al_writes\":17,"
+		  "\"peers\":[") &&
+	   strstr(buf, "\"on_congestion\":\"block\",\"gen_bitmap\":\"0x1122334455667788\","
+		  "\"gen_current\":\"0x0102030405060708\",\"resync_total\":12582912,"
+		  "\"resync_done\":5693768,\"resync_rate\":11848908,\"resync_bytes\":5693768,"
+		  "\"verify_diff\":0,\"resync_rate_max\":102400,\"csums\":false,"
+		  "\"resync_percent\":45.2,\"resync_eta_s\":1}") &&
+	   strstr(buf, "\"on_congestion\":\"ahead\",\"gen_bitmap\":\"0x0000000000000000\","
+		  "\"resync_total\":0,\"resync_done\":0,\"resync_rate\":0,\"resync_bytes\":0,"
+		  "\"verify_diff\":4096,\"resync_rate_max\":102400,\"csums\":true,"
+		  "\"resync_percent\":100.0,\"resync_eta_s\":null}"), "resync: status --json");
+	free(buf);
+}
+
 /* HAREPL_A_RES_LOCAL_ADDR and HAREPL_A_RES_PEERS in status */
 static void test_status_peers(struct genl *g, struct res_list *l)
 {
@@ -365,7 +460,8 @@ static void test_status_peers(struct genl *g, struct res_list *l)
 		  "\"timeout_ms\":5000,\"send_buffer\":4194304,\"on_congestion\":\"block\"},"
 		  "{\"node_id\":2,\"address\":\"[2001:db8::3]:7790\",\"mode\":\"async\","
 		  "\"connection\":\"Connecting\",\"inflight\":0,") &&
-	   strstr(buf, "\"on_congestion\":\"ahead\"}]}"), "peers: status --json");
+	   strstr(buf, "\"on_congestion\":\"ahead\"}]}") && !strstr(buf, "gen_") &&
+	   !strstr(buf, "resync"), "peers: status --json, no issue-7 keys from an older kernel");
 	free(buf);
 
 	err = get(g, "r0", reply_peer_no_oos, l, &r);
@@ -424,6 +520,13 @@ static bool check_sent_peers(struct nlattr *peers, const struct conf *c)
 			nla_get_u32(tb[HAREPL_PEER_A_TIMEOUT_MS]) == p->timeout_ms &&
 			nla_get_u32(tb[HAREPL_PEER_A_SNDBUF]) == p->sndbuf &&
 			nla_get_u32(tb[HAREPL_PEER_A_ON_CONGESTION]) == p->on_congestion;
+		/* the kernel's defaults apply to what the file does not set */
+		good &= !tb[HAREPL_PEER_A_RESYNC_RATE_MAX] == !p->resync_rate_line &&
+			!tb[HAREPL_PEER_A_CSUMS] == !p->csums_line;
+		if (good && p->resync_rate_line)
+			good &= nla_get_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX]) == p->resync_rate;
+		if (good && p->csums_line)
+			good &= nla_get_u32(tb[HAREPL_PEER_A_CSUMS]) == p->csums;
 		i++;
 	}
 	/* the second peer's address as a kernel would build it */
@@ -447,7 +550,8 @@ static void test_connect(struct genl *g)
 		      "Address = 192.0.2.1:7789\nSecret =  s3cret  \nMode = async\n"
 		      "[Peer]\nNodeId = 1\nAddress = 192.0.2.2:7789\nMode = sync\n"
 		      "[Peer]\nNodeId = 2\nAddress = 192.0.2.3:7790\nTimeout = 2s\n"
-		      "SendBuffer = 64K\nOnCongestion = ahead\n");
+		      "SendBuffer = 64K\nOnCongestion = ahead\nResyncRate = 50M\n"
+		      "csums = No\n");
 	ok(c && c->npeers == 2 && c->secret_len == 6 && !memcmp(c->secret, "s3cret", 6) &&
 	   c->peers[0].mode == HAREPL_MODE_SYNC && c->peers[0].timeout_ms == 5000 &&
 	   c->peers[0].sndbuf == 4U << 20 &&
@@ -456,8 +560,12 @@ static void test_connect(struct genl *g)
 	   c->peers[1].sndbuf == 64U << 10 &&
 	   c->peers[1].on_congestion == HAREPL_CONGESTION_AHEAD,
 	   "config: peer keys and defaults");
+	ok(c && !c->peers[0].resync_rate_line && !c->peers[0].csums_line &&
+	   c->peers[1].resync_rate == 51200 && c->peers[1].resync_rate_line &&
+	   !c->peers[1].csums && c->peers[1].csums_line,
+	   "config: ResyncRate in KiB/s, Csums, unset when absent");
 	if (!c) {
-		for (err = 0; err < 6; err++)
+		for (err = 0; err < 7; err++)
 			ok(0, "connect: configuration not loaded");
 		return;
 	}
@@ -505,6 +613,102 @@ static void test_connect(struct genl *g)
 	conf_free(c);
 }
 
+/* One peer, node 1, in the state of the step of a job that job_wait() polls */
+static const uint32_t *job_states;
+static unsigned int job_step;
+
+static void reply_job_step(void)
+{
+	struct nl_msg *m = resource_msg("r0", 0, 0);
+	struct nlattr *peers = nla_nest_start(m, HAREPL_A_RES_PEERS | NLA_F_NESTED);
+	struct nlattr *p = nla_nest_start(m, NLA_F_NESTED);
+	uint32_t conn = job_states[job_step];
+
+	if (job_states[job_step + 1] != ~0U)
+		job_step++;	/* the last state stays */
+	nla_put_u32(m, HAREPL_PEER_A_NODE_ID, 1);
+	put_sin(m, HAREPL_PEER_A_ADDR, "192.0.2.2", 7789);
+	nla_put_u32(m, HAREPL_PEER_A_MODE, HAREPL_MODE_SYNC);
+	nla_put_u32(m, HAREPL_PEER_A_CONN_STATE, conn);
+	nla_put_u32(m, HAREPL_PEER_A_INFLIGHT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_SENT, 0);
+	nla_put_u64(m, HAREPL_PEER_A_BYTES_RECV, 0);
+	nla_put_u64(m, HAREPL_PEER_A_OOS_BYTES, 0);
+	nla_put_u32(m, HAREPL_PEER_A_TIMEOUT_MS, 5000);
+	nla_put_u32(m, HAREPL_PEER_A_SNDBUF, 4U << 20);
+	nla_put_u32(m, HAREPL_PEER_A_ON_CONGESTION, HAREPL_CONGESTION_BLOCK);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_TOTAL, 1 << 20);
+	nla_put_u64(m, HAREPL_PEER_A_RESYNC_DONE, conn == HAREPL_CONN_CONNECTED ? 1 << 20 : 0);
+	nla_put_u64(m, HAREPL_PEER_A_VERIFY_DIFF, conn == HAREPL_CONN_CONNECTED ? 4096 : 0);
+	nla_nest_end(m, p);
+	nla_nest_end(m, peers);
+	push(m);
+	push_error(0, NULL, 1);
+}
+
+/* job_wait() with its stdout in out */
+static int wait_for(struct genl *g, uint8_t cmd, const uint32_t *states, char *out, size_t len)
+{
+	static const uint32_t one = 1;
+	FILE *f = tmpfile();
+	int saved = dup(STDOUT_FILENO), rc;
+	size_t n;
+
+	job_states = states;
+	job_step = 0;
+	reply = reply_job_step;
+	fflush(stdout);
+	dup2(fileno(f), STDOUT_FILENO);
+	rc = job_wait(g, "r0", cmd, &one);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, len - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	if (n)
+		printf("# %s", out);
+	return rc;
+}
+
+/* HAREPL_CMD_RESYNC/VERIFY/INVALIDATE requests and waiting for the end */
+static void test_jobs(struct genl *g)
+{
+	static const uint32_t verify[] = { HAREPL_CONN_VERIFY_SOURCE, HAREPL_CONN_VERIFY_SOURCE,
+					   HAREPL_CONN_CONNECTED, ~0U };
+	static const uint32_t lost[] = { HAREPL_CONN_SYNC_SOURCE, HAREPL_CONN_CONNECTING, ~0U };
+	static const uint32_t tiny[] = { HAREPL_CONN_CONNECTED, ~0U };
+	struct nlattr *tb[HAREPL_A_MAX + 1];
+	uint32_t peer = 1;
+	struct genl_reply r;
+	char out[256];
+	int err, rc;
+
+	reply = reply_ack;
+	err = conn_job(g, HAREPL_CMD_VERIFY, "r0", &peer, &r);
+	ok(!err && ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_VERIFY &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) && tb[HAREPL_A_RES_NAME] &&
+	   !strcmp(nla_get_string(tb[HAREPL_A_RES_NAME]), "r0") && tb[HAREPL_A_PEER_ID] &&
+	   nla_get_u32(tb[HAREPL_A_PEER_ID]) == 1, "verify: request with the peer");
+	reply = reply_ebusy_extack;
+	err = conn_job(g, HAREPL_CMD_INVALIDATE, "r0", NULL, &r);
+	ok(err == -EBUSY && !strcmp(r.msg, "resource r0 is connected") &&
+	   ((struct genlmsghdr *)nlmsg_data(sent))->cmd == HAREPL_CMD_INVALIDATE &&
+	   !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) && !tb[HAREPL_A_PEER_ID],
+	   "invalidate: request without a peer, extack kept");
+
+	rc = wait_for(g, HAREPL_CMD_VERIFY, verify, out, sizeof(out));
+	ok(rc == RC_OK && job_step == 2 &&
+	   !strcmp(out, "r0: verify with peer 1 done: 4096 bytes differ\n"),
+	   "verify --wait: polls until the peer is Connected again");
+	rc = wait_for(g, HAREPL_CMD_RESYNC, lost, out, sizeof(out));
+	ok(rc == RC_LOST && !out[0], "resync --wait: the peer lost ends the wait");
+	rc = wait_for(g, HAREPL_CMD_RESYNC, tiny, out, sizeof(out));
+	ok(rc == RC_OK && !strcmp(out, "r0: resync with peer 1 done: 1048576 bytes resynced\n"),
+	   "resync --wait: a job over before the first poll");
+}
+
 static void test_format(void)
 {
 	char b[SIZE_BUF];
@@ -533,7 +737,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..30\n");
+	printf("TAP version 13\n1..40\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
@@ -567,7 +771,9 @@ int main(void)
 	   "resource names");
 
 	test_status_peers(&g, &l);
+	test_status_resync(&g, &l);
 	test_connect(&g);
+	test_jobs(&g);
 	test_format();
 
 	free(l.v);

@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The write-intent log (activity log): before a write reaches the data
+ * device, the 4 MiB extent it falls in is recorded on disk as possibly in
+ * flight. Extents stay in a hot set of al_extents entries, so a write to a
+ * hot extent costs nothing; writes needing new extents share one 4 KiB
+ * transaction. After a crash the logged extents are marked out of sync.
+ */
+
+#include <linux/blkdev.h>
+#include <linux/slab.h>
+#include "al.h"
+#include "bitmap.h"
+#include "md.h"
+#include "req.h"
+#include "resource.h"
+
+#define HAREPL_AL_NONE	U32_MAX
+
+static_assert(sizeof(struct harepl_al_block) == HAREPL_MD_SB_SIZE);
+
+static void harepl_al_work(struct work_struct *work);
+
+static u32 harepl_al_ext(sector_t sector)
+{
+	return sector / HAREPL_AL_EXTENT_SECTORS;
+}
+
+/* The extents [*first, *last] of a request */
+static void harepl_al_range(sector_t sector, u64 sectors, u32 *first, u32 *last)
+{
+	*first = harepl_al_ext(sector);
+	*last = harepl_al_ext(sector + max_t(u64, sectors, 1) - 1);
+}
+
+static bool harepl_al_block_ok(const struct harepl_al_block *b, unsigned int nr)
+{
+	return le64_to_cpu(b->magic) == HAREPL_AL_MAGIC &&
+	       harepl_md_csum(b) == le32_to_cpu(b->checksum) &&
+	       le32_to_cpu(b->n) <= min_t(unsigned int, nr, HAREPL_AL_MAX_EXTENTS);
+}
+
+/**
+ * harepl_al_load() - read the log of a new resource
+ * @res: the resource, its superblock and bitmap loaded
+ * @error: on failure, why, for ti->error
+ *
+ * The extents of the newest valid transaction become the hot set;
+ * harepl_al_recover() marks them out of sync once the resource is live.
+ *
+ * Return: 0 or a negative errno.
+ */
+int harepl_al_load(struct harepl_resource *res, char **error)
+{
+	struct harepl_al *al = &res->al;
+	const struct harepl_al_block *b;
+	unsigned int i, n, best = 0;
+	int ret = 0;
+	u64 seq;
+
+	al->nr = res->md.al_extents;
+	al->blocks = res->md.al_sectors / HAREPL_MD_SB_SECTORS;
+	spin_lock_init(&al->lock);
+	INIT_LIST_HEAD(&al->waiting);
+	INIT_WORK(&al->work, harepl_al_work);
+	xa_init(&al->index);
+	atomic64_set(&al->transactions, 0);
+	al->ext = kvmalloc_array(al->nr, sizeof(*al->ext), GFP_KERNEL);
+	al->refs = kvcalloc(al->nr, sizeof(*al->refs), GFP_KERNEL);
+	al->last_use = kvcalloc(al->nr, sizeof(*al->last_use), GFP_KERNEL);
+	al->pending = bitmap_zalloc(al->nr, GFP_KERNEL);
+	al->page = alloc_page(GFP_KERNEL);
+	if (!al->ext || !al->refs || !al->last_use || !al->pending || !al->page) {
+		*error = "Cannot allocate memory for the write-intent log";
+		ret = -ENOMEM;
+		goto err;
+	}
+	for (i = 0; i < al->nr; i++)
+		al->ext[i] = HAREPL_AL_NONE;
+	b = page_address(al->page);
+	al->seq = 0;
+	for (i = 0; i < al->blocks; i++) {
+		ret = harepl_md_io(res->meta_bdev,
+				   res->md.al_sector + i * HAREPL_MD_SB_SECTORS,
+				   al->page, HAREPL_MD_SB_SIZE, REQ_OP_READ);
+		if (ret) {
+			*error = "Cannot read the write-intent log";
+			goto err;
+		}
+		if (!harepl_al_block_ok(b, al->nr))
+			continue;
+		seq = le64_to_cpu(b->seq);
+		if (seq > al->seq) {
+			al->seq = seq;
+			best = i;
+		}
+	}
+	al->next = al->seq ? (best + 1) % al->blocks : 0;
+	if (!al->seq)
+		return 0;
+	ret = harepl_md_io(res->meta_bdev,
+			   res->md.al_sector + best * HAREPL_MD_SB_SECTORS,
+			   al->page, HAREPL_MD_SB_SIZE, REQ_OP_READ);
+	if (ret || !harepl_al_block_ok(b, al->nr)) {
+		*error = "Cannot read the write-intent log";
+		ret = ret ?: -EIO;
+		goto err;
+	}
+	n = le32_to_cpu(b->n);
+	for (i = 0; i < n; i++)
+		al->ext[i] = le32_to_cpu(b->extents[i]);
+	return 0;
+err:
+	harepl_al_free(res);
+	return ret;
+}
+
+void harepl_al_free(struct harepl_resource *res)
+{
+	struct harepl_al *al = &res->al;
+
+	xa_destroy(&al->index);
+	kvfree(al->ext);
+	kvfree(al->refs);
+	kvfree(al->last_use);
+	bitmap_free(al->pending);
+	if (al->page)
+		__free_page(al->page);
+	al->ext = NULL;
+	al->refs = NULL;
+	al->last_use = NULL;
+	al->pending = NULL;
+	al->page = NULL;
+}
+
+/* Writes the current set as the next transaction; called by the log's owner. */
+static int harepl_al_write(struct harepl_resource *res, const u32 *ext,
+			   unsigned int n)
+{
+	struct harepl_al *al = &res->al;
+	struct harepl_al_block *b = page_address(al->page);
+	unsigned int i;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->magic = cpu_to_le64(HAREPL_AL_MAGIC);
+	b->seq = cpu_to_le64(al->seq + 1);
+	b->n = cpu_to_le32(n);
+	for (i = 0; i < n; i++)
+		b->extents[i] = cpu_to_le32(ext[i]);
+	b->checksum = cpu_to_le32(harepl_md_csum(b));
+	ret = harepl_md_io(res->meta_bdev,
+			   res->md.al_sector + al->next * HAREPL_MD_SB_SECTORS,
+			   al->page, HAREPL_MD_SB_SIZE, REQ_OP_WRITE | REQ_FUA);
+	if (ret) {
+		pr_err("%s: cannot write the write-intent log: %d\n", res->name, ret);
+		return ret;
+	}
+	al->seq++;
+	al->next = (al->next + 1) % al->blocks;
+	atomic64_inc(&al->transactions);
+	return 0;
+}
+
+/**
+ * harepl_al_recover() - after an unclean stop, mark the logged extents
+ * @res: a new resource, now live
+ *
+ * Every extent of the log is marked out of sync in every slot in use, the
+ * bitmap written, then an empty transaction.
+ *
+ * Return: 0 or a negative errno (logged; the log stays as it was, so
+ * nothing is forgotten).
+ */
+int harepl_al_recover(struct harepl_resource *res)
+{
+	struct harepl_al *al = &res->al;
+	unsigned int i, n = 0, slot;
+	int ret;
+
+	for (i = 0; i < al->nr; i++) {
+		if (al->ext[i] == HAREPL_AL_NONE)
+			continue;
+		for (slot = 0; slot < res->md.max_peers; slot++)
+			harepl_bm_set(res, slot,
+				      (sector_t)al->ext[i] * HAREPL_AL_EXTENT_SECTORS,
+				      HAREPL_AL_EXTENT_SECTORS);
+		al->ext[i] = HAREPL_AL_NONE;
+		n++;
+	}
+	if (!n)
+		return 0;
+	pr_warn("%s: not stopped cleanly: %u write-intent extent%s (%u MiB) marked out of sync\n",
+		res->name, n, n == 1 ? "" : "s",
+		n * (HAREPL_AL_EXTENT_SECTORS >> 11));
+	ret = harepl_bm_flush(res);
+	if (!ret)
+		ret = harepl_al_write(res, NULL, 0);
+	if (ret) {
+		/* the log on disk still names them; new transactions would not */
+		al->disabled = true;
+		pr_err("%s: writes will fail: cannot record the out-of-sync extents\n",
+		       res->name);
+	}
+	return ret;
+}
+
+/* Is every extent of [first, last] in the set and written? */
+static bool harepl_al_have(struct harepl_al *al, u32 first, u32 last)
+{
+	unsigned long idx;
+	u32 e;
+
+	for (e = first; e <= last; e++) {
+		idx = xa_to_value(xa_load(&al->index, e) ?: xa_mk_value(0));
+		if (!idx || test_bit(idx - 1, al->pending))
+			return false;
+	}
+	return true;
+}
+
+/* Takes a reference on every extent of [first, last]; all are in the set. */
+static void harepl_al_ref(struct harepl_al *al, u32 first, u32 last)
+{
+	unsigned long idx;
+	u32 e;
+
+	for (e = first; e <= last; e++) {
+		idx = xa_to_value(xa_load(&al->index, e));
+		al->refs[idx - 1]++;
+		al->last_use[idx - 1] = ++al->tick;
+	}
+}
+
+/**
+ * harepl_al_begin() - may this write go to the data device now?
+ * @res: the resource
+ * @req: a write with sectors
+ *
+ * Return: 1: go (references taken); 0: it waits for a transaction and
+ * is started by harepl_write_go() later; negative: the log failed.
+ */
+int harepl_al_begin(struct harepl_resource *res, struct harepl_req *req)
+{
+	struct harepl_al *al = &res->al;
+	unsigned long flags;
+	u32 first, last;
+	int ret = 1;
+
+	harepl_al_range(req->sector, req->sectors, &first, &last);
+	spin_lock_irqsave(&al->lock, flags);
+	if (al->disabled) {
+		ret = -EIO;
+	} else if (harepl_al_have(al, first, last)) {
+		harepl_al_ref(al, first, last);
+		req->al_held = true;
+	} else {
+		list_add_tail(&req->al_node, &al->waiting);
+		ret = 0;
+	}
+	spin_unlock_irqrestore(&al->lock, flags);
+	if (!ret)
+		queue_work(harepl_wq, &al->work);
+	return ret;
+}
+
+/* One more reference on a range that holds one already (async peers). */
+void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors)
+{
+	struct harepl_al *al = &res->al;
+	unsigned long flags;
+	u32 first, last;
+
+	harepl_al_range(sector, sectors, &first, &last);
+	spin_lock_irqsave(&al->lock, flags);
+	harepl_al_ref(al, first, last);
+	spin_unlock_irqrestore(&al->lock, flags);
+}
+
+void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors)
+{
+	struct harepl_al *al = &res->al;
+	unsigned long flags, idx;
+	bool kick = false;
+	u32 first, last, e;
+
+	harepl_al_range(sector, sectors, &first, &last);
+	spin_lock_irqsave(&al->lock, flags);
+	for (e = first; e <= last; e++) {
+		idx = xa_to_value(xa_load(&al->index, e) ?: xa_mk_value(0));
+		if (WARN_ON_ONCE(!idx || !al->refs[idx - 1]))
+			continue;
+		if (!--al->refs[idx - 1])
+			kick = true;
+	}
+	kick &= !list_empty(&al->waiting);
+	spin_unlock_irqrestore(&al->lock, flags);
+	if (kick)
+		queue_work(harepl_wq, &al->work);
+}
+
+/* An entry for extent @e: a free one, else the least recently used idle one */
+static int harepl_al_victim(struct harepl_al *al)
+{
+	int i, best = -1;
+
+	for (i = 0; i < al->nr; i++) {
+		if (al->ext[i] == HAREPL_AL_NONE)
+			return i;
+		if (al->refs[i] || test_bit(i, al->pending))
+			continue;
+		if (best < 0 || al->last_use[i] < al->last_use[best])
+			best = i;
+	}
+	return best;
+}
+
+/*
+ * Adds the extents the waiting writes need, evicting idle ones; records
+ * the evicted extents in @evicted. Returns how many were added, or -ENOMEM.
+ */
+static int harepl_al_plan(struct harepl_al *al, u32 *evicted,
+			  unsigned int *nevicted)
+{
+	struct harepl_req *req;
+	u32 first, last, e;
+	int v, added = 0;
+
+	list_for_each_entry(req, &al->waiting, al_node) {
+		harepl_al_range(req->sector, req->sectors, &first, &last);
+		for (e = first; e <= last; e++) {
+			if (xa_load(&al->index, e))
+				continue;
+			v = harepl_al_victim(al);
+			if (v < 0)
+				return added;
+			if (xa_err(xa_store(&al->index, e, xa_mk_value(v + 1),
+					    GFP_ATOMIC)))
+				return added ?: -ENOMEM;
+			if (al->ext[v] != HAREPL_AL_NONE) {
+				xa_erase(&al->index, al->ext[v]);
+				evicted[(*nevicted)++] = al->ext[v];
+			}
+			al->ext[v] = e;
+			al->refs[v] = 0;
+			al->last_use[v] = ++al->tick;
+			set_bit(v, al->pending);
+			added++;
+		}
+	}
+	return added;
+}
+
+/* Fails every waiting write: the log cannot be written. */
+static void harepl_al_fail_waiting(struct harepl_resource *res)
+{
+	struct harepl_al *al = &res->al;
+	struct harepl_req *req, *tmp;
+	LIST_HEAD(fail);
+
+	spin_lock_irq(&al->lock);
+	al->disabled = true;
+	list_splice_init(&al->waiting, &fail);
+	spin_unlock_irq(&al->lock);
+	list_for_each_entry_safe(req, tmp, &fail, al_node) {
+		list_del_init(&req->al_node);
+		req->status = BLK_STS_IOERR;
+		harepl_req_put(req);
+	}
+}
+
+static void harepl_al_work(struct work_struct *work)
+{
+	struct harepl_al *al = container_of(work, struct harepl_al, work);
+	struct harepl_resource *res = container_of(al, struct harepl_resource, al);
+	unsigned int i, n, nevicted;
+	struct harepl_req *req, *tmp;
+	u32 first, last, *ext, *evicted;
+	LIST_HEAD(go);
+	int added, ret;
+
+	ext = kvmalloc_array(al->nr, sizeof(*ext), GFP_NOIO);
+	evicted = kvmalloc_array(al->nr, sizeof(*evicted), GFP_NOIO);
+	if (!ext || !evicted) {
+		kvfree(ext);
+		kvfree(evicted);
+		queue_work(harepl_wq, &al->work);	/* try again */
+		return;
+	}
+	for (;;) {
+		nevicted = 0;
+		n = 0;
+		spin_lock_irq(&al->lock);
+		added = al->disabled ? 0 : harepl_al_plan(al, evicted, &nevicted);
+		for (i = 0; i < al->nr; i++)
+			if (al->ext[i] != HAREPL_AL_NONE)
+				ext[n++] = al->ext[i];
+		spin_unlock_irq(&al->lock);
+		if (added < 0)
+			break;		/* no memory now: al_put or a write retries */
+		if (added) {
+			ret = 0;
+			/* bits of evicted extents are on disk before the log forgets them */
+			for (i = 0; i < nevicted && !ret; i++)
+				ret = harepl_bm_flush_range(res,
+						(sector_t)evicted[i] * HAREPL_AL_EXTENT_SECTORS,
+						HAREPL_AL_EXTENT_SECTORS);
+			if (!ret)
+				ret = harepl_al_write(res, ext, n);
+			if (ret) {
+				harepl_al_fail_waiting(res);
+				break;
+			}
+			spin_lock_irq(&al->lock);
+			bitmap_zero(al->pending, al->nr);
+			spin_unlock_irq(&al->lock);
+		}
+		spin_lock_irq(&al->lock);
+		list_for_each_entry_safe(req, tmp, &al->waiting, al_node) {
+			harepl_al_range(req->sector, req->sectors, &first, &last);
+			if (!harepl_al_have(al, first, last))
+				continue;
+			harepl_al_ref(al, first, last);
+			req->al_held = true;
+			list_move_tail(&req->al_node, &go);
+		}
+		spin_unlock_irq(&al->lock);
+		if (list_empty(&go) && !added)
+			break;		/* waiting for writes to finish */
+		list_for_each_entry_safe(req, tmp, &go, al_node) {
+			list_del_init(&req->al_node);
+			harepl_write_go(res, req);
+		}
+	}
+	kvfree(ext);
+	kvfree(evicted);
+}
+
+/**
+ * harepl_al_clean() - empty the log when no write is in flight
+ * @res: the resource, on demotion or removal
+ *
+ * Return: 0, -EBUSY when writes are in flight, or an I/O error.
+ */
+int harepl_al_clean(struct harepl_resource *res)
+{
+	struct harepl_al *al = &res->al;
+	unsigned int i, n = 0;
+	int ret;
+
+	flush_work(&al->work);
+	spin_lock_irq(&al->lock);
+	for (i = 0; i < al->nr; i++) {
+		if (al->refs[i] || !list_empty(&al->waiting)) {
+			spin_unlock_irq(&al->lock);
+			return -EBUSY;
+		}
+		if (al->ext[i] != HAREPL_AL_NONE)
+			n++;
+	}
+	spin_unlock_irq(&al->lock);
+	ret = harepl_bm_flush(res);
+	if (ret || !n)
+		return ret;
+	/* the work item is the log's writer; it is idle and nothing waits */
+	spin_lock_irq(&al->lock);
+	for (i = 0; i < al->nr; i++) {
+		if (al->ext[i] != HAREPL_AL_NONE)
+			xa_erase(&al->index, al->ext[i]);
+		al->ext[i] = HAREPL_AL_NONE;
+	}
+	spin_unlock_irq(&al->lock);
+	return harepl_al_write(res, NULL, 0);
+}

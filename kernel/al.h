@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HAREPL_AL_H
+#define _HAREPL_AL_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+
+struct harepl_resource;
+struct harepl_req;
+
+/*
+ * The write-intent log (Documentation/resync.rst): the hot set of extents
+ * that may have writes in flight, recorded on disk before those writes
+ * reach the data device.
+ *
+ * Locking: @lock (spinlock, taken from bio completion) protects @ext,
+ * @refs, @last_use, @pending, @index, @waiting, @tick and @disabled. @work, a single ordered
+ * work item, is the only writer of transactions and owns @seq, @next and
+ * @page.
+ */
+struct harepl_al {
+	unsigned int nr;		/* hot set size */
+	u32 *ext;			/* extent per entry, U32_MAX: none */
+	unsigned int *refs;		/* writes in flight per entry */
+	u64 *last_use;			/* @tick at last use, for LRU */
+	unsigned long *pending;		/* entries not yet on disk */
+	struct xarray index;		/* extent -> entry + 1 */
+	u64 tick;
+	spinlock_t lock;
+	struct list_head waiting;	/* harepl_req.al_node: need a transaction */
+	struct work_struct work;
+	struct page *page;
+	u64 seq;			/* of the last transaction */
+	unsigned int next;		/* ring block for the next one */
+	unsigned int blocks;		/* ring size */
+	atomic64_t transactions;
+	bool disabled;			/* an I/O error: writes fail */
+};
+
+int harepl_al_load(struct harepl_resource *res, char **error);
+int harepl_al_recover(struct harepl_resource *res);
+void harepl_al_free(struct harepl_resource *res);
+int harepl_al_begin(struct harepl_resource *res, struct harepl_req *req);
+void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors);
+void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors);
+int harepl_al_clean(struct harepl_resource *res);
+
+#endif

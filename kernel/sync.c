@@ -1,0 +1,655 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generation ids: when they change, what they decide when two nodes
+ * connect (Documentation/resync.rst has the table), and the state changes
+ * at the start and the end of a resync.
+ */
+
+#include <linux/random.h>
+#include <linux/slab.h>
+#include "bitmap.h"
+#include "peer.h"
+#include "resource.h"
+#include "sync.h"
+
+enum harepl_decision {
+	HAREPL_D_NONE,		/* in sync */
+	HAREPL_D_WAIT,		/* unrelated, nobody to sync from: wait */
+	HAREPL_D_SOURCE,
+	HAREPL_D_TARGET,
+	HAREPL_D_FULL_SOURCE,
+	HAREPL_D_FULL_TARGET,
+	HAREPL_D_SPLIT,
+};
+
+/* Our ids as seen by @peer, in CPU order */
+static void harepl_gens_mine(struct harepl_peer *peer, struct harepl_gens *g)
+{
+	struct harepl_resource *res = peer->res;
+	enum harepl_disk_state disk = READ_ONCE(res->disk);
+	int i;
+
+	memset(g, 0, sizeof(*g));
+	mutex_lock(&res->md_mutex);
+	g->current_gen = res->md.gen_current;
+	g->bitmap_gen = res->md.slots[peer->slot].gen_bitmap;
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		g->history[i] = res->md.gen_history[i];
+	if (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY)
+		g->flags |= HAREPL_GENS_CRASHED_PRIMARY;
+	mutex_unlock(&res->md_mutex);
+	g->oos_chunks = harepl_bm_count(res, peer->slot);
+	if (disk == HAREPL_DISK_UPTODATE)
+		g->flags |= HAREPL_GENS_UPTODATE | HAREPL_GENS_CONSISTENT;
+	else if (disk == HAREPL_DISK_OUTDATED)
+		g->flags |= HAREPL_GENS_CONSISTENT;
+	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+		g->flags |= HAREPL_GENS_PRIMARY;
+}
+
+/**
+ * harepl_gens_fill() - our GENS payload for @peer
+ * @peer: the receiver
+ * @w: filled in
+ * @bitmap_override: sent as bitmap id when not 0 (a full sync's new id)
+ */
+void harepl_gens_fill(struct harepl_peer *peer, struct harepl_wire_gens *w,
+		      u64 bitmap_override)
+{
+	struct harepl_gens g;
+	int i;
+
+	harepl_gens_mine(peer, &g);
+	memset(w, 0, sizeof(*w));
+	w->current_gen = cpu_to_be64(g.current_gen);
+	w->bitmap_gen = cpu_to_be64(bitmap_override ?: g.bitmap_gen);
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		w->history[i] = cpu_to_be64(g.history[i]);
+	w->oos_chunks = cpu_to_be64(g.oos_chunks);
+	w->flags = cpu_to_be32(g.flags);
+	w->chunk_sectors = cpu_to_be32(peer->res->md.chunk_sectors);
+	memcpy(w->uuid, peer->res->md.uuid, sizeof(w->uuid));
+}
+
+/* Checks a peer's GENS; returns why it is bad, or NULL. */
+const char *harepl_gens_parse(struct harepl_resource *res,
+			      const struct harepl_wire_gens *w,
+			      struct harepl_gens *g)
+{
+	int i;
+
+	if (be32_to_cpu(w->flags) & ~__HAREPL_GENS_ALL)
+		return "bad GENS flags";
+	if (be32_to_cpu(w->chunk_sectors) != res->md.chunk_sectors)
+		return "bitmap chunk sizes differ (create-md --chunk-size)";
+	if (be64_to_cpu(w->oos_chunks) > res->bm.nbits)
+		return "GENS counts more chunks than the device has";
+	g->current_gen = be64_to_cpu(w->current_gen);
+	g->bitmap_gen = be64_to_cpu(w->bitmap_gen);
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		g->history[i] = be64_to_cpu(w->history[i]);
+	g->oos_chunks = be64_to_cpu(w->oos_chunks);
+	g->flags = be32_to_cpu(w->flags);
+	return NULL;
+}
+
+int harepl_send_gens(struct harepl_peer *peer, u16 type, u16 flags, u64 bitmap)
+{
+	struct harepl_wire_gens w;
+
+	harepl_gens_fill(peer, &w, bitmap);
+	return harepl_send_packet(peer, type, flags, 0, 0, 0, 0, &w, sizeof(w));
+}
+
+static bool harepl_in_history(const struct harepl_gens *g, u64 gen)
+{
+	int i;
+
+	for (i = 0; i < HAREPL_MD_HISTORY; i++)
+		if (gen && g->history[i] == gen)
+			return true;
+	return false;
+}
+
+/* Which of two nodes with the same current id has the changes */
+static int harepl_gens_score(const struct harepl_gens *g)
+{
+	return (g->flags & HAREPL_GENS_PRIMARY ? 4 : 0) +
+	       (g->flags & HAREPL_GENS_CRASHED_PRIMARY ? 2 : 0) +
+	       (g->oos_chunks ? 1 : 0);
+}
+
+/*
+ * The table of Documentation/resync.rst, from @a's side. Both nodes run
+ * it with the same inputs swapped and reach mirrored decisions.
+ */
+static enum harepl_decision harepl_decide(const struct harepl_gens *a, u32 a_id,
+					  const struct harepl_gens *b, u32 b_id)
+{
+	bool pa, pb;
+	int sa, sb;
+
+	if (a->current_gen == b->current_gen) {
+		if (!a->oos_chunks && !b->oos_chunks)
+			return HAREPL_D_NONE;
+		sa = harepl_gens_score(a);
+		sb = harepl_gens_score(b);
+		if (sa == sb)
+			return a_id < b_id ? HAREPL_D_SOURCE : HAREPL_D_TARGET;
+		return sa > sb ? HAREPL_D_SOURCE : HAREPL_D_TARGET;
+	}
+	pa = a->bitmap_gen && a->bitmap_gen == b->current_gen;
+	pb = b->bitmap_gen && b->bitmap_gen == a->current_gen;
+	if (pa && pb)
+		return HAREPL_D_SPLIT;
+	if (pa)
+		return HAREPL_D_SOURCE;
+	if (pb)
+		return HAREPL_D_TARGET;
+	if (a->bitmap_gen && a->bitmap_gen == b->bitmap_gen)
+		return HAREPL_D_SPLIT;
+	pa = harepl_in_history(a, b->current_gen);
+	pb = harepl_in_history(b, a->current_gen);
+	if (pa && pb)
+		return HAREPL_D_SPLIT;
+	if (pa)
+		return HAREPL_D_FULL_SOURCE;
+	if (pb)
+		return HAREPL_D_FULL_TARGET;
+	pa = a->flags & HAREPL_GENS_UPTODATE;
+	pb = b->flags & HAREPL_GENS_UPTODATE;
+	if (pa && !pb)
+		return HAREPL_D_FULL_SOURCE;
+	if (pb && !pa)
+		return HAREPL_D_FULL_TARGET;
+	return HAREPL_D_WAIT;
+}
+
+/* A source must be UpToDate and a primary is never a target. */
+static enum harepl_decision harepl_decide_checked(const struct harepl_gens *a,
+						  u32 a_id,
+						  const struct harepl_gens *b,
+						  u32 b_id, const char **why)
+{
+	enum harepl_decision d = harepl_decide(a, a_id, b, b_id);
+	const struct harepl_gens *src, *dst;
+
+	switch (d) {
+	case HAREPL_D_SOURCE:
+	case HAREPL_D_FULL_SOURCE:
+		src = a;
+		dst = b;
+		break;
+	case HAREPL_D_TARGET:
+	case HAREPL_D_FULL_TARGET:
+		src = b;
+		dst = a;
+		break;
+	default:
+		return d;
+	}
+	if (dst->flags & HAREPL_GENS_PRIMARY) {
+		*why = "the primary's data is older than the peer's";
+		return HAREPL_D_SPLIT;
+	}
+	if (!(src->flags & HAREPL_GENS_UPTODATE)) {
+		*why = "the node with the newer data is not UpToDate";
+		return HAREPL_D_WAIT;
+	}
+	return d;
+}
+
+static void harepl_peer_set_state(struct harepl_peer *peer,
+				  enum harepl_conn_state st)
+{
+	spin_lock(&peer->lock);
+	if (peer->sock)
+		peer->state = st;
+	spin_unlock(&peer->lock);
+}
+
+static u64 harepl_chunk_bytes(struct harepl_resource *res)
+{
+	return (u64)res->md.chunk_sectors << SECTOR_SHIFT;
+}
+
+/* Sends our slot for @peer as runs of set chunks (none for a full sync). */
+static int harepl_send_bitmap(struct harepl_peer *peer, bool full)
+{
+	struct harepl_resource *res = peer->res;
+	unsigned long nbits = res->bm.nbits, c = 0, e;
+	unsigned int n = 0;
+	__be64 *runs;
+	int ret = 0;
+
+	runs = kmalloc_array(HAREPL_WIRE_BITMAP_RUNS, 2 * sizeof(*runs), GFP_NOIO);
+	if (!runs)
+		return -ENOMEM;
+	while (!full && !ret && (c = harepl_bm_next(res, peer->slot, c)) < nbits) {
+		for (e = c + 1; e < nbits && harepl_bm_test(res, peer->slot, e); e++)
+			;
+		runs[2 * n] = cpu_to_be64(c);
+		runs[2 * n + 1] = cpu_to_be64(e - c);
+		c = e;
+		if (++n == HAREPL_WIRE_BITMAP_RUNS) {
+			ret = harepl_send_packet(peer, HAREPL_WIRE_BITMAP, 0, 0, 0, 0,
+						 0, runs, n * 2 * sizeof(*runs));
+			n = 0;
+		}
+	}
+	if (!ret)
+		ret = harepl_send_packet(peer, HAREPL_WIRE_BITMAP, HAREPL_WIRE_F_LAST,
+					 0, 0, 0, 0, runs, n * 2 * sizeof(*runs));
+	kfree(runs);
+	return ret;
+}
+
+/* Our data is about to be overwritten by @peer's: Inconsistent, on disk too. */
+static void harepl_sync_mark_target(struct harepl_peer *peer, bool full)
+{
+	struct harepl_resource *res = peer->res;
+	u64 chunks;
+
+	mutex_lock(&res->md_mutex);
+	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
+	spin_lock(&peer->lock);
+	chunks = full ? res->bm.nbits :
+		 min_t(u64, peer->peer_gens.oos_chunks +
+		       harepl_bm_count(res, peer->slot), res->bm.nbits);
+	if (peer->sock)
+		peer->state = HAREPL_CONN_SYNC_TARGET;
+	peer->rs_verify = false;
+	spin_unlock(&peer->lock);
+	atomic64_set(&peer->rs_total, chunks * harepl_chunk_bytes(res));
+	atomic64_set(&peer->rs_done, 0);
+	peer->rs_start = jiffies;
+}
+
+static void harepl_sync_become_target(struct harepl_peer *peer, bool full)
+{
+	harepl_sync_mark_target(peer, full);
+	pr_info("%s: peer %s: %s resync from the peer starts\n", peer->res->name,
+		peer->addr_str, full ? "full" : "bitmap");
+	harepl_peers_send_state(peer->res);
+	if (harepl_send_bitmap(peer, full))
+		harepl_peer_drop(peer, "cannot send the bitmap");
+	harepl_resource_event(peer->res, HAREPL_EVENT_RESYNC);
+}
+
+static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
+{
+	struct harepl_resource *res = peer->res;
+	u64 gen = 0;
+
+	mutex_lock(&res->md_mutex);
+	if (full) {
+		/* the target takes this id: an interruption resumes (rule 3) */
+		do {
+			gen = get_random_u64();
+		} while (!gen);
+		res->md.slots[peer->slot].gen_bitmap = gen;
+		harepl_bm_set_all(res, peer->slot);
+	} else if (!res->md.slots[peer->slot].gen_bitmap) {
+		res->md.slots[peer->slot].gen_bitmap = peer->peer_gens.current_gen;
+	}
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	harepl_bm_flush(res);
+	spin_lock(&peer->lock);
+	if (peer->sock)
+		peer->state = HAREPL_CONN_SYNC_SOURCE;
+	peer->rs_full = full;
+	peer->rs_csums = full && peer->conf.csums;
+	peer->rs_verify = false;
+	spin_unlock(&peer->lock);
+	pr_info("%s: peer %s: %s resync to the peer starts%s\n", res->name,
+		peer->addr_str, full ? "full" : "bitmap",
+		peer->rs_csums ? " (checksums first)" : "");
+	if (full && harepl_send_gens(peer, HAREPL_WIRE_GENS, HAREPL_WIRE_F_FULL, gen))
+		harepl_peer_drop(peer, "cannot send GENS");
+	harepl_resource_event(res, HAREPL_EVENT_RESYNC);
+	harepl_resync_maybe_start(peer);
+}
+
+static void harepl_sync_split_brain(struct harepl_peer *peer, const char *why)
+{
+	spin_lock(&peer->lock);
+	peer->split_brain = true;
+	if (peer->sock)
+		peer->state = HAREPL_CONN_SPLIT_BRAIN;
+	spin_unlock(&peer->lock);
+	pr_err("%s: peer %s: split brain: %s; not connecting until disconnect and connect, nothing was copied\n",
+	       peer->res->name, peer->addr_str, why);
+	harepl_resource_event(peer->res, HAREPL_EVENT_SPLIT_BRAIN);
+	harepl_peer_drop(peer, "split brain");
+}
+
+/**
+ * harepl_sync_decide() - compare generation ids with a connected peer
+ * @peer: a peer in state Connected, whose GENS we have
+ *
+ * Called by the peer's worker right after the handshake and by ack_work
+ * when ids changed; may send (bitmap, STATE, GENS).
+ */
+void harepl_sync_decide(struct harepl_peer *peer)
+{
+	struct harepl_resource *res = peer->res;
+	const char *why = NULL;
+	struct harepl_gens mine, his;
+	enum harepl_decision d;
+
+	spin_lock(&peer->lock);
+	his = peer->peer_gens;
+	if (peer->state != HAREPL_CONN_CONNECTED) {
+		spin_unlock(&peer->lock);
+		return;
+	}
+	spin_unlock(&peer->lock);
+	harepl_gens_mine(peer, &mine);
+	d = harepl_decide_checked(&mine, res->md.node_id, &his,
+				  peer->conf.node_id, &why);
+	pr_debug("%s: peer %s: ids %016llx/%016llx vs %016llx/%016llx: %d\n",
+		 res->name, peer->addr_str, mine.current_gen, mine.bitmap_gen,
+		 his.current_gen, his.bitmap_gen, d);
+	switch (d) {
+	case HAREPL_D_NONE:
+		break;
+	case HAREPL_D_WAIT:
+		pr_warn("%s: peer %s: no resync: %s\n", res->name, peer->addr_str,
+			why ?: "unrelated data and neither node UpToDate (make one primary --force, or invalidate one)");
+		break;
+	case HAREPL_D_SPLIT:
+		harepl_sync_split_brain(peer, why ?: "both nodes changed the data while apart");
+		break;
+	case HAREPL_D_SOURCE:
+	case HAREPL_D_FULL_SOURCE:
+		harepl_sync_become_source(peer, d == HAREPL_D_FULL_SOURCE);
+		break;
+	case HAREPL_D_TARGET:
+	case HAREPL_D_FULL_TARGET:
+		harepl_sync_become_target(peer, d == HAREPL_D_FULL_TARGET);
+		break;
+	}
+}
+
+/*
+ * A GENS after the handshake (receive thread): remember it; F_FULL: a full
+ * sync to us starts, take its id; F_START: a bitmap resync to us starts;
+ * else compare again if nothing runs.
+ */
+void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g,
+			   u16 flags)
+{
+	struct harepl_resource *res = peer->res;
+	struct harepl_gens mine;
+	enum harepl_conn_state st;
+
+	spin_lock(&peer->lock);
+	peer->peer_gens = *g;
+	st = peer->state;
+	spin_unlock(&peer->lock);
+
+	if (flags & (HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START)) {
+		if (flags & HAREPL_WIRE_F_FULL) {
+			mutex_lock(&res->md_mutex);
+			harepl_md_set_current(res, g->bitmap_gen);
+			mutex_unlock(&res->md_mutex);
+		}
+		if (st != HAREPL_CONN_SYNC_TARGET) {
+			harepl_sync_mark_target(peer, flags & HAREPL_WIRE_F_FULL);
+			harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+			harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
+		} else {
+			mutex_lock(&res->md_mutex);
+			harepl_md_write(res);
+			mutex_unlock(&res->md_mutex);
+		}
+		return;
+	}
+	if (st != HAREPL_CONN_CONNECTED)
+		return;
+	/* a primary that moved on while we followed it: follow */
+	harepl_gens_mine(peer, &mine);
+	if ((g->flags & HAREPL_GENS_PRIMARY) && !g->bitmap_gen &&
+	    mine.current_gen && g->history[0] == mine.current_gen &&
+	    (mine.flags & HAREPL_GENS_UPTODATE) && !mine.oos_chunks) {
+		mutex_lock(&res->md_mutex);
+		harepl_md_set_current(res, g->current_gen);
+		harepl_md_write(res);
+		mutex_unlock(&res->md_mutex);
+		return;
+	}
+	harepl_queue_ctl(peer, HAREPL_CTL_DECIDE);
+}
+
+/* BITMAP from the sync target: merge it; the resync starts after the last. */
+int harepl_sync_recv_bitmap(struct harepl_peer *peer, const void *buf, u32 len,
+			    u16 flags, const char **why)
+{
+	struct harepl_resource *res = peer->res;
+	const __be64 *runs = buf;
+	enum harepl_conn_state st;
+	u64 start, count, end;
+	u32 i;
+
+	st = harepl_peer_state(peer);
+	if (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_SYNC_SOURCE) {
+		*why = "BITMAP while not about to be sync source";
+		return -EPROTO;
+	}
+	if (len % (2 * sizeof(*runs))) {
+		*why = "BITMAP length not a multiple of a run";
+		return -EPROTO;
+	}
+	for (i = 0; i < len / sizeof(*runs); i += 2) {
+		start = be64_to_cpu(runs[i]);
+		count = be64_to_cpu(runs[i + 1]);
+		if (!count || check_add_overflow(start, count, &end) ||
+		    end > res->bm.nbits) {
+			*why = "BITMAP run beyond the device";
+			return -EPROTO;
+		}
+		harepl_bm_set(res, peer->slot, start << res->bm.chunk_shift,
+			      count << res->bm.chunk_shift);
+	}
+	if (flags & HAREPL_WIRE_F_LAST) {
+		harepl_bm_flush(res);
+		spin_lock(&peer->lock);
+		peer->rs_got_bitmap = true;
+		spin_unlock(&peer->lock);
+		harepl_resync_maybe_start(peer);
+	}
+	return 0;
+}
+
+/* The source's side of a finished resync (resync thread). */
+void harepl_sync_done_source(struct harepl_peer *peer)
+{
+	struct harepl_resource *res = peer->res;
+	unsigned long secs = max(1UL, (jiffies - peer->rs_start) / HZ);
+
+	/* the target first: a crash in between leaves a full sync, not a gap */
+	if (harepl_send_gens(peer, HAREPL_WIRE_RS_DONE, 0, 0)) {
+		harepl_peer_drop(peer, "cannot send RS_DONE");
+		return;
+	}
+	mutex_lock(&res->md_mutex);
+	res->md.slots[peer->slot].gen_bitmap = 0;
+	res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	harepl_bm_flush(res);
+	spin_lock(&peer->lock);
+	if (peer->state == HAREPL_CONN_SYNC_SOURCE)
+		peer->state = HAREPL_CONN_CONNECTED;
+	peer->rs_got_bitmap = false;
+	spin_unlock(&peer->lock);
+	pr_info("%s: peer %s: resync done: %lld bytes sent in %lu s\n", res->name,
+		peer->addr_str, atomic64_read(&peer->rs_done), secs);
+	harepl_resource_event(res, HAREPL_EVENT_RESYNC);
+}
+
+/* RS_DONE received (receive thread): take the source's id, UpToDate. */
+void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens *g,
+			     bool verify)
+{
+	struct harepl_resource *res = peer->res;
+
+	if (verify) {
+		harepl_peer_set_state(peer, HAREPL_CONN_CONNECTED);
+		harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
+		return;
+	}
+	mutex_lock(&res->md_mutex);
+	harepl_md_set_current(res, g->current_gen);
+	res->md.flags |= HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE;
+	res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+	harepl_bm_clear_all(res, peer->slot);
+	res->md.slots[peer->slot].gen_bitmap = 0;
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	harepl_bm_flush(res);
+	harepl_resource_set_disk(res, HAREPL_DISK_UPTODATE);
+	spin_lock(&peer->lock);
+	peer->peer_gens = *g;
+	if (peer->state == HAREPL_CONN_SYNC_TARGET)
+		peer->state = HAREPL_CONN_CONNECTED;
+	spin_unlock(&peer->lock);
+	pr_info("%s: peer %s: resync from the peer done, UpToDate\n", res->name,
+		peer->addr_str);
+	harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
+}
+
+/* Is @node_id a peer we are connected to and in sync with? */
+static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->npeers; i++)
+		if (res->peers[i]->conf.node_id == node_id)
+			return harepl_peer_state(res->peers[i]) == HAREPL_CONN_CONNECTED;
+	return false;
+}
+
+/*
+ * We write without some peer from now on: its slot remembers since when,
+ * and the data gets a new current id. Caller holds md_mutex and
+ * peers_rwsem for reading.
+ */
+static void harepl_gens_diverge(struct harepl_resource *res)
+{
+	int i;
+
+	for (i = 0; i < res->md.max_peers; i++) {
+		if (res->md.slots[i].node_id == HAREPL_MD_SLOT_FREE ||
+		    res->md.slots[i].gen_bitmap ||
+		    harepl_slot_in_sync(res, res->md.slots[i].node_id))
+			continue;
+		res->md.slots[i].gen_bitmap = res->md.gen_current;
+	}
+	harepl_md_new_current(res);
+}
+
+/* Sends our ids to every connected peer (they follow, or compare). */
+void harepl_peers_send_gens(struct harepl_resource *res)
+{
+	unsigned int i;
+
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++)
+		harepl_queue_ctl(res->peers[i], HAREPL_CTL_GENS);
+	up_read(&res->peers_rwsem);
+}
+
+/**
+ * harepl_gens_role_changed() - record a role change in the superblock
+ * @res: the resource
+ * @primary: the new role is primary
+ * @forced: promotion declared the local data good
+ */
+void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
+			      bool forced)
+{
+	bool diverge = forced;
+	unsigned int i, n = 0;
+
+	down_read(&res->peers_rwsem);
+	mutex_lock(&res->md_mutex);
+	if (primary) {
+		res->md.flags |= HAREPL_MDF_WAS_PRIMARY | HAREPL_MDF_CRASHED_PRIMARY;
+		if (forced)
+			res->md.flags |= HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE;
+		for (i = 0; i < res->md.max_peers; i++) {
+			if (res->md.slots[i].node_id == HAREPL_MD_SLOT_FREE)
+				continue;
+			n++;
+			if (!harepl_slot_in_sync(res, res->md.slots[i].node_id))
+				diverge = true;
+		}
+		if (!n && !res->npeers)
+			diverge = true;		/* nobody ever followed */
+		if (diverge)
+			harepl_gens_diverge(res);
+	} else {
+		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+	}
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	up_read(&res->peers_rwsem);
+	if (!primary && harepl_al_clean(res) == -EBUSY)
+		pr_info("%s: writes in flight: write-intent log left as it is\n",
+			res->name);
+	if (diverge)
+		harepl_peers_send_gens(res);
+}
+
+/* A primary lost @peer's connection (its worker, after teardown). */
+void harepl_gens_peer_lost(struct harepl_peer *peer)
+{
+	struct harepl_resource *res = peer->res;
+
+	down_read(&res->peers_rwsem);
+	mutex_lock(&res->md_mutex);
+	harepl_gens_diverge(res);
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	up_read(&res->peers_rwsem);
+	harepl_bm_flush(res);
+	harepl_peers_send_gens(res);
+}
+
+/**
+ * harepl_invalidate() - throw away our data; a full sync from @peer follows
+ * @res: the resource, not primary
+ * @peer: the peer to sync from
+ *
+ * Return: 0 or -EBUSY while a resync or verify runs with it.
+ */
+int harepl_invalidate(struct harepl_resource *res, struct harepl_peer *peer)
+{
+	enum harepl_conn_state st = harepl_peer_state(peer);
+
+	if (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_CONNECTING)
+		return -EBUSY;
+	mutex_lock(&res->md_mutex);
+	/* no id, no history: related to nothing, so a full sync follows */
+	res->md.gen_current = 0;
+	memset(res->md.gen_history, 0, sizeof(res->md.gen_history));
+	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
+	harepl_bm_clear_all(res, peer->slot);
+	res->md.slots[peer->slot].gen_bitmap = 0;
+	harepl_md_write(res);
+	mutex_unlock(&res->md_mutex);
+	harepl_bm_flush(res);
+	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
+	pr_warn("%s: invalidated: local data discarded, full resync from peer %s\n",
+		res->name, peer->addr_str);
+	harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+	harepl_queue_ctl(peer, HAREPL_CTL_GENS);
+	harepl_queue_ctl(peer, HAREPL_CTL_DECIDE);
+	return 0;
+}
