@@ -214,6 +214,13 @@ write_conf() {
 REPL_SECRET_A=${REPL_SECRET_A:-s3cret}
 REPL_SECRET_B=${REPL_SECRET_B:-s3cret}
 REPL_SECTORS=
+# The uuid both nodes' metadata get from repl_setup. The test disks are fresh
+# zero images, hence identical: repl_setup declares them so (create-md
+# --skip-initial-sync, same uuid, same generation, UpToDate). A test that
+# wants unrelated data (a full initial sync) sets REPL_CREATE_MD_OPTS to the
+# create-md options it wants instead (--force is always passed); set but
+# empty means none.
+REPL_UUID=${REPL_UUID:-2f0c5c3e-8d0e-4f7e-9b8a-6c1d2e3f4a5b}
 
 # repl_conf NS MODE [Key=Value...]: write NS's config; the pairs go into [Peer]; the secret is $REPL_SECRET_A or _B
 repl_conf() {
@@ -279,7 +286,9 @@ repl_dump() {
 	dmesg | grep 'harepl' | tail -n 8 | sed 's/^/# dmesg: /'
 }
 
-# repl_setup MODE [Key=Value...]: (module and namespaces if needed) both configs, create-md, up, wait <= 20 s for both Connected, A primary --force; sets REPL_SECTORS
+# repl_setup MODE [Key=Value...]: (module and namespaces if needed) both configs, create-md (the same uuid
+# $REPL_UUID and --skip-initial-sync on both, or $REPL_CREATE_MD_OPTS), up, wait <= 20 s for both Connected,
+# A primary --force; sets REPL_SECTORS
 repl_setup() {
 	_rs_mode=$1
 	shift
@@ -287,8 +296,10 @@ repl_setup() {
 	[ -e /run/netns/nsa ] || two_ns_setup
 	repl_conf nsa "$_rs_mode" "$@"
 	repl_conf nsb "$_rs_mode" "$@"
+	_rs_md=${REPL_CREATE_MD_OPTS-"--uuid $REPL_UUID --skip-initial-sync"}
 	for _rs_ns in nsa nsb; do
-		repl_ctl "$_rs_ns" create-md --force r0 >/dev/null || die "$_rs_ns: create-md failed"
+		repl_ctl "$_rs_ns" create-md $_rs_md --force r0 >/dev/null ||
+			die "$_rs_ns: create-md $_rs_md failed"
 	done
 	for _rs_ns in nsa nsb; do
 		run repl_ctl "$_rs_ns" up r0 || { repl_dump "$_rs_ns"; die "$_rs_ns: up failed"; }
@@ -412,4 +423,101 @@ vm_conf() {
 		done
 	} >/etc/harepl/r0.conf
 	chmod 600 /etc/harepl/r0.conf
+}
+
+# --- resync between the two namespaces --------------------------------------
+
+# repl_jq NS FILTER: jq -r FILTER on r0's status --json in NS (empty if that fails)
+repl_jq() { ip netns exec "$1" hareplctl status --json r0 2>/dev/null | jq -r "$2" 2>/dev/null; }
+
+# repl_pnum NS FIELD: FIELD of NS's first peer as a number (-1 if it is not one)
+repl_pnum() { repl_num "$(repl_peer "$1" "$2")"; }
+
+# repl_peer_live NS: true if NS's first peer has a live connection (Connected, resyncing, verifying, Ahead, Behind)
+repl_peer_live() {
+	case $(repl_peer "$1" connection) in
+	Connected | SyncSource | SyncTarget | VerifySource | VerifyTarget | Ahead | Behind) return 0 ;;
+	esac
+	return 1
+}
+
+# repl_link down|up: set both ends of the nsa-nsb veth pair down or up; "down" then waits <= 20 s
+# (Timeout = 2s makes it quick) until neither node's peer connection is live
+repl_link() {
+	ip -n nsa link set veth-a "$1" && ip -n nsb link set veth-b "$1" || die "ip link set $1 failed"
+	log "link $1"
+	[ "$1" = down ] || return 0
+	if ! wait_for '! repl_peer_live nsa && ! repl_peer_live nsb' 20; then
+		repl_dump nsa nsb
+		die "the nodes still see each other 20 s after the link went down"
+	fi
+}
+
+# repl_wait_synced TIMEOUT_S: wait until, on both nodes, the peer is Connected, the disk UpToDate and
+# nothing is out of sync for the peer (oos_bytes 0); every state seen meanwhile is appended to
+# /tmp/repl-seen as "NS DISK PEERCONNECTION" (see repl_seen). On timeout: dump both nodes, return 1.
+repl_wait_synced() {
+	_ws_end=$(awk -v t="$1" '{ printf "%d", ($1 + t) * 100 }' /proc/uptime)
+	while :; do
+		_ws_ok=1
+		for _ws_ns in nsa nsb; do
+			_ws_st=$(repl_jq "$_ws_ns" '"\(.disk) \(.peers[0].connection) \(.peers[0].oos_bytes)"')
+			echo "$_ws_ns ${_ws_st% *}" >>/tmp/repl-seen
+			[ "$_ws_st" = "UpToDate Connected 0" ] || _ws_ok=0
+		done
+		[ $_ws_ok = 1 ] && return 0
+		if [ "$(awk '{ printf "%d", $1 * 100 }' /proc/uptime)" -ge "$_ws_end" ]; then
+			log "not in sync after $1 s"
+			repl_dump nsa nsb
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# repl_seen NS DISK|PEERCONNECTION: true if repl_wait_synced saw NS in that disk or peer connection state
+repl_seen() {
+	awk -v ns="$1" -v st="$2" '$1 == ns && ($2 == st || $3 == st) { f = 1 } END { exit !f }' \
+		/tmp/repl-seen 2>/dev/null
+}
+
+# repl_events_start NS...: record the events of each namespace (hareplctl events --json, at most
+# 600 s) in /tmp/events-NS.json, in the background
+repl_events_start() {
+	for _es_ns; do
+		ip netns exec "$_es_ns" hareplctl events --json --timeout 600 \
+			>"/tmp/events-$_es_ns.json" 2>"/tmp/events-$_es_ns.err" &
+		eval "REPL_EVPID_$_es_ns=$!"
+	done
+	sleep 1 # until they have joined the multicast group
+}
+
+# repl_events_stop NS...: stop the recorders repl_events_start started
+repl_events_stop() {
+	for _es_ns; do
+		eval "_es_pid=\${REPL_EVPID_$_es_ns:-}"
+		[ -n "$_es_pid" ] || continue
+		kill "$_es_pid" 2>/dev/null
+		wait "$_es_pid" 2>/dev/null
+		eval "REPL_EVPID_$_es_ns="
+	done
+	return 0
+}
+
+# repl_event_seen NS JQ_CONDITION: true if an event recorded in NS satisfies JQ_CONDITION,
+# e.g. '.event == "split-brain"'
+repl_event_seen() {
+	jq -c -R "fromjson? | select($2)" "/tmp/events-$1.json" 2>/dev/null | grep -q .
+}
+
+# repl_events_log NS: log the event, disk and peer connection of every event recorded in NS
+repl_events_log() {
+	jq -r -R 'fromjson? | "\(.seq) \(.event) \(.disk) \(.peers[0].connection // "-")"' \
+		"/tmp/events-$1.json" 2>/dev/null | uniq -c -f1 | sed "s/^/# $1 events: /"
+}
+
+# region_md5 DEV OFFSET_KIB SIZE_KIB: md5 of SIZE_KIB KiB of DEV at OFFSET_KIB KiB (4 KiB-aligned), read with O_DIRECT
+region_md5() {
+	dd if="$1" bs=4096 skip=$(($2 / 4)) count=$(($3 / 4)) iflag=direct 2>/dev/null |
+		md5sum | cut -d' ' -f1
 }

@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# harepl-test: vms=1 timeout=300 disks=256M,256M
+#
+# An interrupted resync resumes where it stopped: 96 MiB written while
+# disconnected, resync at 8 MiB/s; at about half way the link is cut
+# again. The target stays Inconsistent, the source's out-of-sync count has
+# shrunk to about half; after the link is back the resync completes
+# having sent less than 1.3x the out-of-sync amount in all (nothing is
+# sent twice but what was in flight at the cut), and the data areas are
+# identical.
+. "${0%/*}/lib.sh"
+
+ktap_print_header
+ktap_set_plan 7
+
+repl_setup sync Timeout=2s ResyncRate=8M
+log "data area: $REPL_SECTORS sectors"
+
+BULK="--name=bulk --ioengine=libaio --direct=1 --iodepth=8 --bs=1M --rw=write
+	--offset=16M --size=96M --verify=crc32c --verify_fatal=1"
+
+repl_link down
+WRITTEN=0
+ktap_test_result "bulk_write_while_disconnected" fio_writes /dev/mapper/r0a "$BULK"
+OOS=$(repl_pnum nsa oos_bytes)
+log "A: $OOS bytes out of sync for B"
+
+repl_link up
+# progress NS: resync_done * 100 / resync_total of NS's peer (-1 when unknown)
+progress() {
+	_p=$(repl_jq "$1" '"\(.peers[0].resync_done) \(.peers[0].resync_total)"')
+	_d=$(repl_num "${_p% *}")
+	_t=$(repl_num "${_p#* }")
+	[ "$_t" -gt 0 ] && [ "$_d" -ge 0 ] || { echo -1; return; }
+	echo $((_d * 100 / _t))
+}
+half_way() {
+	[ "$(repl_peer nsa connection)" = SyncSource ] || return 1
+	PCT=$(progress nsa)
+	[ "$PCT" -ge 45 ]
+}
+if ! wait_for half_way 90; then
+	repl_dump nsa nsb
+	die "the resync did not get half way within 90 s"
+fi
+DONE_AT_CUT=$(repl_pnum nsa resync_done)
+log "cutting the link at $PCT % ($DONE_AT_CUT of $(repl_pnum nsa resync_total) bytes)"
+repl_link down
+
+interrupted() {
+	repl_dump nsa nsb
+	oos=$(repl_pnum nsa oos_bytes)
+	log "after the cut: A $oos bytes out of sync for B ($((oos * 100 / OOS)) % of $OOS), resync_bytes $(repl_pnum nsa resync_bytes)"
+	# about half left: what was acknowledged is clear, the rest still set
+	[ "$OOS" -eq $((96 << 20)) ] && [ "$oos" -gt $((OOS / 5)) ] && [ "$oos" -lt $((OOS * 7 / 10)) ]
+}
+ktap_test_result "source_oos_shrank_to_about_half" interrupted
+
+b_inconsistent() {
+	# and it stays so while disconnected
+	sleep 3
+	d=$(repl_status nsb disk)
+	log "B's disk while the resync is interrupted: $d"
+	[ "$d" = Inconsistent ] && ! repl_peer_live nsb
+}
+ktap_test_result "target_stays_inconsistent" b_inconsistent
+
+b_refuses_promotion() {
+	# an Inconsistent node must not become primary without --force
+	out=$(repl_ctl nsb primary r0 2>&1)
+	rc=$?
+	log "B primary: exit $rc: $out"
+	[ $rc -ne 0 ] && [ "$(repl_status nsb role)" = Secondary ]
+}
+ktap_test_result "inconsistent_target_not_promoted" b_refuses_promotion
+
+repl_link up
+ktap_test_result "resync_resumes_and_completes" repl_wait_synced 150
+
+not_restarted() {
+	sent=$(repl_pnum nsa resync_bytes)
+	recv=$(repl_pnum nsb resync_bytes)
+	log "resync moved $sent bytes in all (B received $recv) for $OOS out of sync; $DONE_AT_CUT done at the cut"
+	[ "$sent" -ge "$OOS" ] && [ "$sent" -lt $((OOS * 13 / 10)) ]
+}
+ktap_test_result "total_resync_bytes_below_1.3x" not_restarted
+
+identical() {
+	repl_same_data "$REPL_SECTORS" || return 1
+	run repl_ctl nsb down r0 || return 1
+	fio_verify_only /dev/vdc "$BULK"
+}
+ktap_test_result "data_areas_identical_and_b_verifies" identical
+
+repl_down
+check_dmesg
+ktap_finished
