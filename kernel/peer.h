@@ -88,6 +88,7 @@ struct harepl_peer {
 	atomic_t applying;
 	wait_queue_head_t apply_wq;
 	u32 apply_epoch;
+	bool rs_barrier;		/* resync writes in flight: drain first */
 	spinlock_t ack_lock;		/* see above */
 	struct list_head acks;
 	unsigned long ctl;		/* HAREPL_CTL_* to do in ack_work */

@@ -298,14 +298,24 @@ static int harepl_recv_write(struct harepl_peer *peer,
 		bio->bi_iter.bi_size = size;
 
 	if (resync) {
-		/* after all received before it, before all received after it */
+		/*
+		 * After every write received before it and before every one
+		 * received after it; resync writes among themselves never
+		 * overlap (the source sends a chunk again only after the ACK).
+		 */
 		atomic64_add(len, &peer->rs_bytes);
 		atomic64_add(len, &peer->rs_done);
-		harepl_wait_applied(peer, 1);
+		if (!peer->rs_barrier)
+			harepl_wait_applied(peer, 1);
+		peer->rs_barrier = true;
+		harepl_wait_applied(peer, HAREPL_MAX_APPLYING);
 		atomic_inc(&peer->applying);
 		submit_bio(bio);
-		harepl_wait_applied(peer, 1);
 		return 0;
+	}
+	if (peer->rs_barrier) {
+		harepl_wait_applied(peer, 1);
+		peer->rs_barrier = false;
 	}
 
 	/* nothing of a new epoch before all of the previous one is on disk */
