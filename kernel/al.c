@@ -402,9 +402,9 @@ static void harepl_al_work(struct work_struct *work)
 			ret = 0;
 			/* bits of evicted extents are on disk before the log forgets them */
 			for (i = 0; i < nevicted && !ret; i++)
-				ret = harepl_bm_flush_range(res,
-						(sector_t)evicted[i] * HAREPL_AL_EXTENT_SECTORS,
-						HAREPL_AL_EXTENT_SECTORS);
+				ret = harepl_bm_flush_range(res, (sector_t)evicted[i] *
+							    HAREPL_AL_EXTENT_SECTORS,
+							    HAREPL_AL_EXTENT_SECTORS);
 			if (!ret)
 				ret = harepl_al_write(res, ext, n);
 			if (ret) {

@@ -29,7 +29,7 @@ struct harepl_al {
 	unsigned long *pending;		/* entries not yet on disk */
 	struct xarray index;		/* extent -> entry + 1 */
 	u64 tick;
-	spinlock_t lock;
+	spinlock_t lock;		/* see above */
 	struct list_head waiting;	/* harepl_req.al_node: need a transaction */
 	struct work_struct work;
 	struct page *page;

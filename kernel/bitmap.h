@@ -25,7 +25,7 @@ struct harepl_bm {
 	void *bits[HAREPL_MD_MAX_PEERS];
 	unsigned long *dirty[HAREPL_MD_MAX_PEERS];
 	atomic64_t count[HAREPL_MD_MAX_PEERS];
-	struct mutex io_mutex;
+	struct mutex io_mutex;		/* see above */
 };
 
 int harepl_bm_load(struct harepl_resource *res, char **error);

@@ -493,7 +493,8 @@ int harepl_connect(struct harepl_resource *res,
 		if (slot < 0) {
 			ret = slot;
 			if (ret == -E2BIG)
-				NL_SET_ERR_MSG(extack, "no free bitmap slot for a peer (create-md --max-peers)");
+				NL_SET_ERR_MSG(extack,
+					       "no free bitmap slot for a peer (create-md --max-peers)");
 			else
 				NL_SET_ERR_MSG(extack, "cannot give a peer a bitmap slot");
 			goto err_peers;

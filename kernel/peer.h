@@ -46,7 +46,8 @@ struct harepl_peer_conf {
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
  * @have_state, @stopping, @peer_gens, @split_brain and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
- * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges. @send_mutex serialises everything written to @sock and
+ * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
+ * @send_mutex serialises everything written to @sock and
  * protects @sock, @epoch and @epoch_completions: @sock is installed and
  * removed with both @send_mutex and @lock held, so either suffices to read
  * it. @inflight (xarray, own lock) maps request ids to primary requests

@@ -12,6 +12,9 @@
 #include "resource.h"
 #include "sync.h"
 
+static const char harepl_unrelated[] =
+	"unrelated data and neither node UpToDate (make one primary --force, or invalidate one)";
+
 enum harepl_decision {
 	HAREPL_D_NONE,		/* in sync */
 	HAREPL_D_WAIT,		/* unrelated, nobody to sync from: wait */
@@ -358,8 +361,9 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	case HAREPL_D_NONE:
 		break;
 	case HAREPL_D_WAIT:
-		pr_warn("%s: peer %s: no resync: %s\n", res->name, peer->addr_str,
-			why ?: "unrelated data and neither node UpToDate (make one primary --force, or invalidate one)");
+		if (!why)
+			why = harepl_unrelated;
+		pr_warn("%s: peer %s: no resync: %s\n", res->name, peer->addr_str, why);
 		break;
 	case HAREPL_D_SPLIT:
 		harepl_sync_split_brain(peer, why ?: "both nodes changed the data while apart");

@@ -93,11 +93,10 @@ enum harepl_wire_flag {
 	HAREPL_WIRE_F_ACK	= 1U << 2,	/* the sender waits for an ACK */
 	HAREPL_WIRE_F_LAST	= 1U << 3,	/* BITMAP: the last one */
 	HAREPL_WIRE_F_VERIFY	= 1U << 4,	/* CSUM: verify, do not repair */
-	HAREPL_WIRE_F_FULL	= 1U << 5,	/* GENS: a full sync to the
-						 * receiver starts; it takes
-						 * bitmap_gen as its id */
-	HAREPL_WIRE_F_START	= 1U << 6,	/* GENS: a bitmap resync to the
-						 * receiver starts */
+	/* GENS: a full sync to the receiver starts; it takes bitmap_gen */
+	HAREPL_WIRE_F_FULL	= 1U << 5,
+	/* GENS: a bitmap resync to the receiver starts */
+	HAREPL_WIRE_F_START	= 1U << 6,
 	__HAREPL_WIRE_F_ALL	= 0x7f
 };
 
