@@ -201,8 +201,10 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 		return -EPROTO;
 	}
 	if (role == HAREPL_ROLE_PRIMARY && READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY) {
-		*why = "both nodes are primary";
+		/* both wrote without the other: a split brain */
+		*why = "both nodes are primary (split brain)";
 		harepl_hs_refuse(sock, HAREPL_WIRE_E_ROLE, *why);
+		harepl_sync_note_split(peer);
 		return -EPROTO;
 	}
 	out->role = role;

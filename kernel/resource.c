@@ -236,6 +236,7 @@ static int harepl_conn_rank(enum harepl_conn_state st)
 		return 1;
 	case HAREPL_CONN_AHEAD:
 	case HAREPL_CONN_BEHIND:
+	case HAREPL_CONN_SPLIT_BRAIN:
 		return 2;
 	default:
 		return 3;

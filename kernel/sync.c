@@ -317,6 +317,27 @@ static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
 	harepl_resync_maybe_start(peer);
 }
 
+/*
+ * Two primaries met in a handshake: report the split brain (state, one
+ * event) without connecting; they keep trying, and stop being split once
+ * one of them is demoted (then the generation ids decide).
+ */
+void harepl_sync_note_split(struct harepl_peer *peer)
+{
+	bool news;
+
+	spin_lock(&peer->lock);
+	news = !peer->sock && peer->state != HAREPL_CONN_SPLIT_BRAIN;
+	if (news)
+		peer->state = HAREPL_CONN_SPLIT_BRAIN;
+	spin_unlock(&peer->lock);
+	if (!news)
+		return;
+	pr_err("%s: peer %s: split brain: both nodes are primary; not connecting, nothing was copied\n",
+	       peer->res->name, peer->addr_str);
+	harepl_resource_event(peer->res, HAREPL_EVENT_SPLIT_BRAIN);
+}
+
 static void harepl_sync_split_brain(struct harepl_peer *peer, const char *why)
 {
 	spin_lock(&peer->lock);

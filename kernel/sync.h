@@ -17,6 +17,7 @@ const char *harepl_gens_parse(struct harepl_resource *res,
 			      struct harepl_gens *g);
 int harepl_send_gens(struct harepl_peer *peer, u16 type, u16 flags, u64 bitmap);
 void harepl_sync_decide(struct harepl_peer *peer);
+void harepl_sync_note_split(struct harepl_peer *peer);
 void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g,
 			   u16 flags);
 int harepl_sync_recv_bitmap(struct harepl_peer *peer, const void *runs, u32 len,
