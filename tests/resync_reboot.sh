@@ -13,7 +13,7 @@
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 7
 
 repl_setup sync Timeout=2s
 log "data area: $REPL_SECTORS sectors"
@@ -44,7 +44,7 @@ unload_module
 # slot_oos NS NODE: oos_bytes of the on-disk bitmap slot of peer NODE in NS's metadata
 slot_oos() {
 	repl_ctl "$1" dump-md --json r0 >"/tmp/md-$1.json" || return 1
-	jq -c '.slots' "/tmp/md-$1.json" | sed "s/^/# $1 slots: /"
+	jq -c '.slots' "/tmp/md-$1.json" | sed "s/^/# $1 slots: /" >&2
 	repl_num "$(jq -r ".slots[] | select(.node_id == $2) | .oos_bytes" "/tmp/md-$1.json")"
 }
 
