@@ -91,9 +91,31 @@ static u32 harepl_wire_max_len(u16 type)
 	}
 }
 
+/* The flags a packet of @type may carry */
+static u16 harepl_wire_flags(u16 type)
+{
+	switch (type) {
+	case HAREPL_WIRE_DATA:
+	case HAREPL_WIRE_DISCARD:
+	case HAREPL_WIRE_WRITE_ZEROES:
+	case HAREPL_WIRE_FLUSH:
+		return HAREPL_WIRE_F_FUA | HAREPL_WIRE_F_PREFLUSH | HAREPL_WIRE_F_ACK;
+	case HAREPL_WIRE_BITMAP:
+		return HAREPL_WIRE_F_LAST;
+	case HAREPL_WIRE_CSUM:
+	case HAREPL_WIRE_RS_DONE:
+		return HAREPL_WIRE_F_VERIFY;
+	case HAREPL_WIRE_GENS:
+		return HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START;
+	default:
+		return 0;
+	}
+}
+
 /*
- * Reads and checks a header: magic, checksum, type, flags and the length
- * its type allows. On failure *@why says what was wrong.
+ * Reads and checks a header: magic, checksum, type, the flags its type
+ * may carry and the length it allows. On failure *@why says what was
+ * wrong.
  */
 int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 		    struct harepl_wire_hdr *hdr, unsigned long deadline,
@@ -129,7 +151,7 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 		*why = "unknown packet type";
 		return ret;
 	}
-	if (be16_to_cpu(hdr->flags) & ~__HAREPL_WIRE_F_ALL) {
+	if (be16_to_cpu(hdr->flags) & ~harepl_wire_flags(type)) {
 		*why = "unknown flags";
 		return ret;
 	}

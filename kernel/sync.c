@@ -562,11 +562,13 @@ static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
 
 /*
  * We write without some peer from now on: its slot remembers since when,
- * and the data gets a new current id. Caller holds md_mutex and
- * peers_rwsem for reading.
+ * and the data gets a new current id (@always: even if every slot
+ * tracked already). Caller holds md_mutex and peers_rwsem for reading.
+ * Returns whether the ids changed.
  */
-static void harepl_gens_diverge(struct harepl_resource *res)
+static bool harepl_gens_diverge(struct harepl_resource *res, bool always)
 {
+	bool changed = always;
 	int i;
 
 	for (i = 0; i < res->md.max_peers; i++) {
@@ -575,8 +577,11 @@ static void harepl_gens_diverge(struct harepl_resource *res)
 		    harepl_slot_in_sync(res, res->md.slots[i].node_id))
 			continue;
 		res->md.slots[i].gen_bitmap = res->md.gen_current;
+		changed = true;
 	}
-	harepl_md_new_current(res);
+	if (changed)
+		harepl_md_new_current(res);
+	return changed;
 }
 
 /*
@@ -623,7 +628,7 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 		if (!n && !res->npeers)
 			diverge = true;		/* nobody ever followed */
 		if (diverge)
-			harepl_gens_diverge(res);
+			harepl_gens_diverge(res, true);
 	} else {
 		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	}
@@ -642,14 +647,18 @@ void harepl_gens_peer_lost(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
 
+	bool changed;
+
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
-	harepl_gens_diverge(res);
-	harepl_md_write(res);
+	changed = harepl_gens_diverge(res, false);
+	if (changed)
+		harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	up_read(&res->peers_rwsem);
 	harepl_bm_flush(res);
-	harepl_peers_send_gens(res);
+	if (changed)
+		harepl_peers_send_gens(res);
 }
 
 /**

@@ -827,7 +827,7 @@ static int read_full(int fd, void *buf, size_t n, int ms)
 static int recv_pkt(int fd, uint16_t type, void *payload, uint32_t len)
 {
 	struct harepl_wire_hdr h;
-	uint8_t skip[256];
+	uint8_t skip[4096];
 	uint32_t csum, l;
 	uint16_t t;
 
@@ -852,7 +852,8 @@ static int recv_pkt(int fd, uint16_t type, void *payload, uint32_t len)
 			why("the node refused (code %u): %s", ntohl(e->code), e->reason);
 			return -1;
 		}
-		if (t != HAREPL_WIRE_PING && t != HAREPL_WIRE_PING_ACK && t != HAREPL_WIRE_STATE) {
+		if (t != HAREPL_WIRE_PING && t != HAREPL_WIRE_PING_ACK && t != HAREPL_WIRE_STATE &&
+		    t != HAREPL_WIRE_GENS && t != HAREPL_WIRE_BITMAP) {
 			why("expected packet type %u of %u bytes, got type %u of %u bytes",
 			    type, len, t, l);
 			return -1;
@@ -931,15 +932,19 @@ static int handshake(int fd, bool with_state, uint32_t role)
 			why("send of STATE failed");
 			goto out;
 		}
-		/* the same generation: nothing to resync, so requests are the input */
+		/*
+		 * The node's generation, nothing out of sync here and no
+		 * claim to be primary in GENS: the node never becomes our
+		 * sync target (it may wait as sync source for a BITMAP that
+		 * never comes), so the requests that follow are the input.
+		 */
 		if (recv_pkt(fd, HAREPL_WIRE_GENS, &gens, sizeof(gens))) {
 			why_append(" (waiting for the node's GENS after our STATE)");
 			goto out;
 		}
 		gens.bitmap_gen = 0;
 		gens.oos_chunks = 0;
-		gens.flags = htonl(HAREPL_GENS_CONSISTENT | HAREPL_GENS_UPTODATE |
-				   (role == HAREPL_ROLE_PRIMARY ? HAREPL_GENS_PRIMARY : 0));
+		gens.flags = htonl(HAREPL_GENS_CONSISTENT | HAREPL_GENS_UPTODATE);
 		o->n = 0;
 		seal(add_hdr(o, HAREPL_WIRE_GENS, sizeof(gens)));
 		add_bytes(o, &gens, sizeof(gens));
