@@ -137,6 +137,8 @@ static int harepl_rs_send(struct harepl_rs *rs, sector_t sector, u32 sectors,
 	u64 seq;
 	int ret;
 
+	if (sector >= HAREPL_ASYNC_MAX_SECTOR)
+		return -EFBIG;	/* beyond what an in-flight entry can hold */
 	ret = harepl_rs_range_lock(res, &r);
 	if (ret)
 		return ret;
@@ -245,8 +247,10 @@ static int harepl_rs_pass(struct harepl_rs *rs, bool csum, bool verify)
 	u32 sectors;
 	int ret;
 
-	max = csum ? HAREPL_WIRE_CSUM_MAX_CHUNKS :
-		     max(1UL, (HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT) >> shift);
+	/* at most 1 MiB of data per request, and 256 checksums */
+	max = max(1UL, (HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT) >> shift);
+	if (csum)
+		max = min_t(unsigned long, max, HAREPL_WIRE_CSUM_MAX_CHUNKS);
 	for (;;) {
 		if (!harepl_rs_wait(rs, 0, true))
 			return -EINTR;
@@ -613,7 +617,8 @@ int harepl_recv_csum(struct harepl_peer *peer,
 		return -EPROTO;
 	}
 	n = DIV_ROUND_UP(size, chunk);
-	if (!size || size > HAREPL_WIRE_CSUM_MAX_CHUNKS * chunk ||
+	if (!size || size > HAREPL_WIRE_MAX_DATA ||
+	    size > HAREPL_WIRE_CSUM_MAX_CHUNKS * chunk ||
 	    size % SECTOR_SIZE || sector % res->md.chunk_sectors ||
 	    len != n * HAREPL_WIRE_CSUM_LEN ||
 	    check_add_overflow(sector, (u64)(size >> SECTOR_SHIFT), &end) ||

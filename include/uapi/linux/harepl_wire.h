@@ -161,7 +161,8 @@ struct harepl_wire_gens {
 #define HAREPL_WIRE_BITMAP_RUNS	256
 
 /*
- * CSUM: a SHA-256 per chunk of [sector, sector + size); the receiver
+ * CSUM: a SHA-256 per chunk of [sector, sector + size), at most
+ * HAREPL_WIRE_CSUM_MAX_CHUNKS chunks and HAREPL_WIRE_MAX_DATA bytes; the receiver
  * answers with CSUM_REPLY (same seq, sector, size) whose payload is a
  * bitmap (bit n of byte n / 8: chunk n differs), ceil(chunks / 8) bytes.
  */
