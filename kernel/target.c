@@ -132,6 +132,8 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	else
 		strscpy(res->meta_name, HAREPL_META_INTERNAL, sizeof(res->meta_name));
 	res->role = HAREPL_ROLE_SECONDARY;
+	/* no application write yet (jiffies start near the wrap) */
+	res->last_write = jiffies - HZ;
 	atomic64_set(&res->reads, 0);
 	atomic64_set(&res->writes, 0);
 
