@@ -8,6 +8,7 @@
  */
 
 #include <linux/blkdev.h>
+#include <linux/hash.h>
 #include <linux/slab.h>
 #include "al.h"
 #include "bitmap.h"
@@ -63,14 +64,19 @@ int harepl_al_load(struct harepl_resource *res, char **error)
 	spin_lock_init(&al->lock);
 	INIT_LIST_HEAD(&al->waiting);
 	INIT_WORK(&al->work, harepl_al_work);
-	xa_init(&al->index);
+	mutex_init(&al->io_mutex);
 	atomic64_set(&al->transactions, 0);
 	al->ext = kvmalloc_array(al->nr, sizeof(*al->ext), GFP_KERNEL);
 	al->refs = kvcalloc(al->nr, sizeof(*al->refs), GFP_KERNEL);
 	al->last_use = kvcalloc(al->nr, sizeof(*al->last_use), GFP_KERNEL);
 	al->pending = bitmap_zalloc(al->nr, GFP_KERNEL);
+	al->hash = kvcalloc(al->nr, sizeof(*al->hash), GFP_KERNEL);
+	al->node = kvcalloc(al->nr, sizeof(*al->node), GFP_KERNEL);
+	al->scratch_ext = kvmalloc_array(al->nr, sizeof(u32), GFP_KERNEL);
+	al->scratch_evicted = kvmalloc_array(al->nr, sizeof(u32), GFP_KERNEL);
 	al->page = alloc_page(GFP_KERNEL);
-	if (!al->ext || !al->refs || !al->last_use || !al->pending || !al->page) {
+	if (!al->ext || !al->refs || !al->last_use || !al->pending || !al->hash ||
+	    !al->node || !al->scratch_ext || !al->scratch_evicted || !al->page) {
 		*error = "Cannot allocate memory for the write-intent log";
 		ret = -ENOMEM;
 		goto err;
@@ -119,7 +125,10 @@ void harepl_al_free(struct harepl_resource *res)
 {
 	struct harepl_al *al = &res->al;
 
-	xa_destroy(&al->index);
+	kvfree(al->hash);
+	kvfree(al->node);
+	kvfree(al->scratch_ext);
+	kvfree(al->scratch_evicted);
 	kvfree(al->ext);
 	kvfree(al->refs);
 	kvfree(al->last_use);
@@ -130,6 +139,10 @@ void harepl_al_free(struct harepl_resource *res)
 	al->refs = NULL;
 	al->last_use = NULL;
 	al->pending = NULL;
+	al->hash = NULL;
+	al->node = NULL;
+	al->scratch_ext = NULL;
+	al->scratch_evicted = NULL;
 	al->page = NULL;
 }
 
@@ -205,15 +218,42 @@ int harepl_al_recover(struct harepl_resource *res)
 	return ret;
 }
 
+static struct hlist_head *harepl_al_bucket(struct harepl_al *al, u32 e)
+{
+	return &al->hash[hash_32(e, 32) % al->nr];
+}
+
+/* The entry holding extent @e, or -1; called with @al->lock held */
+static int harepl_al_find(struct harepl_al *al, u32 e)
+{
+	struct hlist_node *n;
+
+	hlist_for_each(n, harepl_al_bucket(al, e)) {
+		if (al->ext[n - al->node] == e)
+			return n - al->node;
+	}
+	return -1;
+}
+
+/* Entry @i now holds extent @e (HAREPL_AL_NONE: nothing) */
+static void harepl_al_set(struct harepl_al *al, int i, u32 e)
+{
+	if (al->ext[i] != HAREPL_AL_NONE)
+		hlist_del_init(&al->node[i]);
+	al->ext[i] = e;
+	if (e != HAREPL_AL_NONE)
+		hlist_add_head(&al->node[i], harepl_al_bucket(al, e));
+}
+
 /* Is every extent of [first, last] in the set and written? */
 static bool harepl_al_have(struct harepl_al *al, u32 first, u32 last)
 {
-	unsigned long idx;
+	int i;
 	u32 e;
 
 	for (e = first; e <= last; e++) {
-		idx = xa_to_value(xa_load(&al->index, e) ?: xa_mk_value(0));
-		if (!idx || test_bit(idx - 1, al->pending))
+		i = harepl_al_find(al, e);
+		if (i < 0 || test_bit(i, al->pending))
 			return false;
 	}
 	return true;
@@ -222,13 +262,15 @@ static bool harepl_al_have(struct harepl_al *al, u32 first, u32 last)
 /* Takes a reference on every extent of [first, last]; all are in the set. */
 static void harepl_al_ref(struct harepl_al *al, u32 first, u32 last)
 {
-	unsigned long idx;
+	int i;
 	u32 e;
 
 	for (e = first; e <= last; e++) {
-		idx = xa_to_value(xa_load(&al->index, e));
-		al->refs[idx - 1]++;
-		al->last_use[idx - 1] = ++al->tick;
+		i = harepl_al_find(al, e);
+		if (WARN_ON_ONCE(i < 0))
+			continue;
+		al->refs[i]++;
+		al->last_use[i] = ++al->tick;
 	}
 }
 
@@ -280,17 +322,18 @@ void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors)
 void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors)
 {
 	struct harepl_al *al = &res->al;
-	unsigned long flags, idx;
+	unsigned long flags;
 	bool kick = false;
 	u32 first, last, e;
+	int i;
 
 	harepl_al_range(sector, sectors, &first, &last);
 	spin_lock_irqsave(&al->lock, flags);
 	for (e = first; e <= last; e++) {
-		idx = xa_to_value(xa_load(&al->index, e) ?: xa_mk_value(0));
-		if (WARN_ON_ONCE(!idx || !al->refs[idx - 1]))
+		i = harepl_al_find(al, e);
+		if (WARN_ON_ONCE(i < 0 || !al->refs[i]))
 			continue;
-		if (!--al->refs[idx - 1])
+		if (!--al->refs[i])
 			kick = true;
 	}
 	kick &= !list_empty(&al->waiting);
@@ -317,7 +360,7 @@ static int harepl_al_victim(struct harepl_al *al)
 
 /*
  * Adds the extents the waiting writes need, evicting idle ones; records
- * the evicted extents in @evicted. Returns how many were added, or -ENOMEM.
+ * the evicted extents in @evicted. Returns how many were added.
  */
 static int harepl_al_plan(struct harepl_al *al, u32 *evicted,
 			  unsigned int *nevicted)
@@ -329,19 +372,14 @@ static int harepl_al_plan(struct harepl_al *al, u32 *evicted,
 	list_for_each_entry(req, &al->waiting, al_node) {
 		harepl_al_range(req->sector, req->sectors, &first, &last);
 		for (e = first; e <= last; e++) {
-			if (xa_load(&al->index, e))
+			if (harepl_al_find(al, e) >= 0)
 				continue;
 			v = harepl_al_victim(al);
 			if (v < 0)
 				return added;
-			if (xa_err(xa_store(&al->index, e, xa_mk_value(v + 1),
-					    GFP_ATOMIC)))
-				return added ?: -ENOMEM;
-			if (al->ext[v] != HAREPL_AL_NONE) {
-				xa_erase(&al->index, al->ext[v]);
+			if (al->ext[v] != HAREPL_AL_NONE)
 				evicted[(*nevicted)++] = al->ext[v];
-			}
-			al->ext[v] = e;
+			harepl_al_set(al, v, e);
 			al->refs[v] = 0;
 			al->last_use[v] = ++al->tick;
 			set_bit(v, al->pending);
@@ -379,14 +417,9 @@ static void harepl_al_work(struct work_struct *work)
 	LIST_HEAD(go);
 	int added, ret;
 
-	ext = kvmalloc_array(al->nr, sizeof(*ext), GFP_NOIO);
-	evicted = kvmalloc_array(al->nr, sizeof(*evicted), GFP_NOIO);
-	if (!ext || !evicted) {
-		kvfree(ext);
-		kvfree(evicted);
-		queue_work(harepl_wq, &al->work);	/* try again */
-		return;
-	}
+	mutex_lock(&al->io_mutex);
+	ext = al->scratch_ext;
+	evicted = al->scratch_evicted;
 	for (;;) {
 		nevicted = 0;
 		n = 0;
@@ -396,11 +429,13 @@ static void harepl_al_work(struct work_struct *work)
 			if (al->ext[i] != HAREPL_AL_NONE)
 				ext[n++] = al->ext[i];
 		spin_unlock_irq(&al->lock);
-		if (added < 0)
-			break;		/* no memory now: al_put or a write retries */
 		if (added) {
-			ret = 0;
-			/* bits of evicted extents are on disk before the log forgets them */
+			/*
+			 * Before the log forgets an extent, the writes that
+			 * completed in it are on stable storage (the data
+			 * disk's cache flushed), and so are its bitmap bits.
+			 */
+			ret = nevicted ? blkdev_issue_flush(res->data_bdev) : 0;
 			for (i = 0; i < nevicted && !ret; i++)
 				ret = harepl_bm_flush_range(res, (sector_t)evicted[i] *
 							    HAREPL_AL_EXTENT_SECTORS,
@@ -432,8 +467,7 @@ static void harepl_al_work(struct work_struct *work)
 			harepl_write_go(res, req);
 		}
 	}
-	kvfree(ext);
-	kvfree(evicted);
+	mutex_unlock(&al->io_mutex);
 }
 
 /**
@@ -448,27 +482,26 @@ int harepl_al_clean(struct harepl_resource *res)
 	unsigned int i, n = 0;
 	int ret;
 
-	flush_work(&al->work);
+	mutex_lock(&al->io_mutex);
 	spin_lock_irq(&al->lock);
 	for (i = 0; i < al->nr; i++) {
 		if (al->refs[i] || !list_empty(&al->waiting)) {
 			spin_unlock_irq(&al->lock);
+			mutex_unlock(&al->io_mutex);
 			return -EBUSY;
 		}
 		if (al->ext[i] != HAREPL_AL_NONE)
 			n++;
 	}
+	/* nothing in flight: forget the set; a new write waits for io_mutex */
+	for (i = 0; i < al->nr; i++)
+		harepl_al_set(al, i, HAREPL_AL_NONE);
 	spin_unlock_irq(&al->lock);
-	ret = harepl_bm_flush(res);
-	if (ret || !n)
-		return ret;
-	/* the work item is the log's writer; it is idle and nothing waits */
-	spin_lock_irq(&al->lock);
-	for (i = 0; i < al->nr; i++) {
-		if (al->ext[i] != HAREPL_AL_NONE)
-			xa_erase(&al->index, al->ext[i]);
-		al->ext[i] = HAREPL_AL_NONE;
-	}
-	spin_unlock_irq(&al->lock);
-	return harepl_al_write(res, NULL, 0);
+	ret = blkdev_issue_flush(res->data_bdev);
+	if (!ret)
+		ret = harepl_bm_flush(res);
+	if (!ret && n)
+		ret = harepl_al_write(res, NULL, 0);
+	mutex_unlock(&al->io_mutex);
+	return ret;
 }

@@ -3,10 +3,10 @@
 #define _HAREPL_AL_H
 
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
-#include <linux/xarray.h>
 
 struct harepl_resource;
 struct harepl_req;
@@ -17,9 +17,10 @@ struct harepl_req;
  * reach the data device.
  *
  * Locking: @lock (spinlock, taken from bio completion) protects @ext,
- * @refs, @last_use, @pending, @index, @waiting, @tick and @disabled. @work, a single ordered
- * work item, is the only writer of transactions and owns @seq, @next and
- * @page.
+ * @refs, @last_use, @pending, @hash, @node, @waiting, @tick and @disabled.
+ * @io_mutex serialises transactions (@work, and harepl_al_clean()) and
+ * protects @seq, @next, @page and the scratch arrays. Nothing allocates
+ * memory after harepl_al_load().
  */
 struct harepl_al {
 	unsigned int nr;		/* hot set size */
@@ -27,9 +28,13 @@ struct harepl_al {
 	unsigned int *refs;		/* writes in flight per entry */
 	u64 *last_use;			/* @tick at last use, for LRU */
 	unsigned long *pending;		/* entries not yet on disk */
-	struct xarray index;		/* extent -> entry + 1 */
+	struct hlist_head *hash;	/* extent -> entry, @nr buckets */
+	struct hlist_node *node;	/* per entry, in @hash while used */
+	u32 *scratch_ext;		/* @nr each, for the writer */
+	u32 *scratch_evicted;
 	u64 tick;
 	spinlock_t lock;		/* see above */
+	struct mutex io_mutex;		/* see above */
 	struct list_head waiting;	/* harepl_req.al_node: need a transaction */
 	struct work_struct work;
 	struct page *page;

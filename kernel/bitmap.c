@@ -92,6 +92,11 @@ int harepl_bm_load(struct harepl_resource *res, char **error)
 		*error = "Superblock bitmap slots too small";
 		return -EINVAL;
 	}
+	/* the little-endian bit operations take an int */
+	if (bm->nbits > INT_MAX) {
+		*error = "Too many bitmap chunks (create-md with a larger --chunk-size)";
+		return -EINVAL;
+	}
 	page = alloc_page(GFP_KERNEL);
 	if (!page) {
 		*error = "Cannot allocate memory for the bitmap";

@@ -76,10 +76,28 @@ void harepl_async_done(struct harepl_peer *peer, void *entry, bool failed)
 		harepl_al_put(peer->res, sector, sectors);
 }
 
+/*
+ * Records a region out of sync. A resync request in flight on it must not
+ * clear those bits when its ACK comes (it carried older data): it is
+ * marked stale, under @rs_lock, which ACKs take to clear.
+ */
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 			  unsigned int sectors)
 {
+	unsigned long idx, v;
+	sector_t s;
+	void *entry;
+
+	spin_lock(&peer->rs_lock);
 	harepl_bm_set(peer->res, peer->slot, sector, sectors);
+	xa_for_each(&peer->rs_reqs, idx, entry) {
+		v = xa_to_value(entry);
+		s = v >> HAREPL_ASYNC_LEN_BITS;
+		if (s < sector + sectors &&
+		    sector < s + (v & ((1UL << HAREPL_ASYNC_LEN_BITS) - 1)))
+			xa_set_mark(&peer->rs_reqs, idx, HAREPL_RS_STALE);
+	}
+	spin_unlock(&peer->rs_lock);
 }
 
 /* Ends the connection; the worker notices and cleans up. Any context. */
@@ -109,6 +127,19 @@ bool harepl_peers_have_primary(struct harepl_resource *res)
 	}
 	up_read(&res->peers_rwsem);
 	return primary;
+}
+
+/* Is a peer sending us a resync (we are its SyncTarget)? */
+bool harepl_peers_syncing_to_us(struct harepl_resource *res)
+{
+	bool syncing = false;
+	unsigned int i;
+
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++)
+		syncing |= harepl_peer_state(res->peers[i]) == HAREPL_CONN_SYNC_TARGET;
+	up_read(&res->peers_rwsem);
+	return syncing;
 }
 
 /* Tells @peer our role and disk state. */
@@ -351,6 +382,8 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	}
 	peer->slot = slot;
 	xa_init(&peer->rs_reqs);
+	spin_lock_init(&peer->rs_lock);
+	mutex_init(&peer->decide_mutex);
 	init_waitqueue_head(&peer->rs_wq);
 	atomic_set(&peer->rs_inflight, 0);
 	peer->res = res;

@@ -102,6 +102,7 @@ struct harepl_peer {
 
 	/* what the peer told us of its generation ids */
 	struct harepl_gens peer_gens;
+	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
 
 	/* resync and verify, see resync.c */
@@ -114,6 +115,7 @@ struct harepl_peer {
 	atomic_t rs_inflight;
 	wait_queue_head_t rs_wq;
 	struct xarray rs_reqs;		/* seq -> xa_mk_value(range) */
+	spinlock_t rs_lock;		/* bits marked vs bits cleared by ACKs */
 	u64 rs_seq;
 	atomic64_t rs_total;		/* bytes, at the start */
 	atomic64_t rs_done;
@@ -134,6 +136,7 @@ enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
 u32 harepl_peer_inflight(struct harepl_peer *peer);
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer);
 bool harepl_peers_have_primary(struct harepl_resource *res);
+bool harepl_peers_syncing_to_us(struct harepl_resource *res);
 void harepl_peers_send_state(struct harepl_resource *res);
 int harepl_send_state(struct harepl_peer *peer);
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
@@ -149,6 +152,10 @@ enum harepl_ctl {
 	HAREPL_CTL_STATE,	/* send our STATE */
 	HAREPL_CTL_GENS,	/* send our GENS */
 };
+
+/* @rs_reqs marks: a write made since, keep its bits; a CSUM request */
+#define HAREPL_RS_STALE		XA_MARK_0
+#define HAREPL_RS_CSUM		XA_MARK_1
 
 /* An async entry in @inflight: sector << HAREPL_ASYNC_LEN_BITS | sectors */
 #define HAREPL_ASYNC_LEN_BITS	23

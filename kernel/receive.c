@@ -444,10 +444,18 @@ static int harepl_recv_gens(struct harepl_peer *peer,
 		harepl_sync_done_target(peer, &g, flags & HAREPL_WIRE_F_VERIFY);
 		return 0;
 	}
-	if ((flags & (HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START)) &&
-	    READ_ONCE(peer->res->role) == HAREPL_ROLE_PRIMARY) {
-		*why = "a resync to us while we are primary";
-		return -EPROTO;
+	if (flags & (HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START)) {
+		enum harepl_conn_state st = harepl_peer_state(peer);
+
+		if (READ_ONCE(peer->res->role) == HAREPL_ROLE_PRIMARY) {
+			*why = "a resync to us while we are primary";
+			return -EPROTO;
+		}
+		if (!(g.flags & HAREPL_GENS_UPTODATE) ||
+		    (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_SYNC_TARGET)) {
+			*why = "a resync from a peer that is not UpToDate, or while busy";
+			return -EPROTO;
+		}
 	}
 	harepl_sync_recv_gens(peer, &g, flags);
 	return 0;

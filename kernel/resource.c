@@ -297,6 +297,11 @@ int harepl_resource_set_role(struct harepl_resource *res,
 		NL_SET_ERR_MSG(extack, "refusing to promote: a connected peer is primary");
 		return -EBUSY;
 	}
+	if (role == HAREPL_ROLE_PRIMARY && harepl_peers_syncing_to_us(res)) {
+		NL_SET_ERR_MSG(extack,
+			       "refusing to promote: a resync to this node is running (its data is Inconsistent until it ends)");
+		return -EBUSY;
+	}
 	if (role == HAREPL_ROLE_PRIMARY && res->disk != HAREPL_DISK_UPTODATE) {
 		if (!force) {
 			NL_SET_ERR_MSG(extack,

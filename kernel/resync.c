@@ -157,6 +157,8 @@ static int harepl_rs_send(struct harepl_rs *rs, sector_t sector, u32 sectors,
 			GFP_NOIO);
 	if (ret)
 		goto unlock;
+	if (csum)
+		xa_set_mark(&peer->rs_reqs, seq, HAREPL_RS_CSUM);
 	atomic_inc(&peer->rs_inflight);
 	if (csum)
 		ret = harepl_send_packet(peer, HAREPL_WIRE_CSUM,
@@ -397,6 +399,7 @@ void harepl_resync_stop(struct harepl_peer *peer)
 static void harepl_resync_spawn(struct harepl_peer *peer, struct task_struct *old)
 {
 	struct task_struct *t;
+	bool ok;
 
 	if (old) {
 		kthread_stop(old);
@@ -413,9 +416,17 @@ static void harepl_resync_spawn(struct harepl_peer *peer, struct task_struct *ol
 	}
 	get_task_struct(t);
 	spin_lock(&peer->lock);
-	peer->rs_thread = t;
+	/* teardown clears @sock before it reaps: publish only before that */
+	ok = peer->sock && peer->rs_running;
+	if (ok)
+		peer->rs_thread = t;
 	spin_unlock(&peer->lock);
-	wake_up_process(t);
+	if (ok) {
+		wake_up_process(t);
+		return;
+	}
+	kthread_stop(t);	/* never ran */
+	put_task_struct(t);
 }
 
 /* Starts the source's thread once we are SyncSource and the target's bitmap is merged. */
@@ -501,24 +512,32 @@ int harepl_recv_rs_ack(struct harepl_peer *peer,
 {
 	struct harepl_resource *res = peer->res;
 	s32 status = be32_to_cpu(hdr->status);
+	u64 seq = be64_to_cpu(hdr->seq);
 	sector_t sector;
+	bool stale;
 	u32 sectors;
 	void *entry;
 
-	entry = xa_erase(&peer->rs_reqs, be64_to_cpu(hdr->seq));
-	if (!entry) {
+	spin_lock(&peer->rs_lock);
+	entry = xa_load(&peer->rs_reqs, seq);
+	if (!entry || xa_get_mark(&peer->rs_reqs, seq, HAREPL_RS_CSUM)) {
+		spin_unlock(&peer->rs_lock);
 		*why = "RS_ACK for an unknown request";
 		return -EPROTO;
 	}
+	stale = xa_get_mark(&peer->rs_reqs, seq, HAREPL_RS_STALE);
+	xa_erase(&peer->rs_reqs, seq);
 	harepl_rs_decode(entry, &sector, &sectors);
-	if (status) {
+	/* a write marked since keeps its bits: the data sent was older */
+	if (!status && !stale)
+		harepl_bm_clear(res, peer->slot, sector, sectors);
+	spin_unlock(&peer->rs_lock);
+	if (status)
 		pr_warn_ratelimited("%s: peer %s: resync write at sector %llu failed there: %d\n",
 				    res->name, peer->addr_str,
 				    (unsigned long long)sector, status);
-	} else {
-		harepl_bm_clear(res, peer->slot, sector, sectors);
+	else
 		atomic64_add((u64)sectors << SECTOR_SHIFT, &peer->rs_done);
-	}
 	atomic_dec(&peer->rs_inflight);
 	wake_up(&peer->rs_wq);
 	return 0;
@@ -532,12 +551,14 @@ int harepl_recv_csum_reply(struct harepl_peer *peer,
 	u32 len = be32_to_cpu(hdr->length), sectors, n, i;
 	u64 chunk = res->md.chunk_sectors;
 	u8 diff[HAREPL_WIRE_CSUM_MAX_CHUNKS / 8];
+	u64 seq = be64_to_cpu(hdr->seq);
 	sector_t sector, s;
 	void *entry;
+	bool stale;
 	int ret;
 
-	entry = xa_load(&peer->rs_reqs, be64_to_cpu(hdr->seq));
-	if (!entry) {
+	entry = xa_load(&peer->rs_reqs, seq);
+	if (!entry || !xa_get_mark(&peer->rs_reqs, seq, HAREPL_RS_CSUM)) {
 		*why = "CSUM_REPLY for an unknown request";
 		return -EPROTO;
 	}
@@ -554,14 +575,17 @@ int harepl_recv_csum_reply(struct harepl_peer *peer,
 		*why = "truncated CSUM_REPLY";
 		return ret;
 	}
-	xa_erase(&peer->rs_reqs, be64_to_cpu(hdr->seq));
+	spin_lock(&peer->rs_lock);
+	stale = xa_get_mark(&peer->rs_reqs, seq, HAREPL_RS_STALE);
+	xa_erase(&peer->rs_reqs, seq);
+	for (i = 0; !peer->rs_verify && !stale && i < n; i++)
+		if (!(diff[i / 8] & (1U << (i % 8))))
+			harepl_bm_clear(res, peer->slot, sector + i * chunk, chunk);
+	spin_unlock(&peer->rs_lock);
 	for (i = 0; i < n; i++) {
 		s = sector + i * chunk;
-		if (!(diff[i / 8] & (1U << (i % 8)))) {
-			if (!peer->rs_verify)
-				harepl_bm_clear(res, peer->slot, s, chunk);
+		if (!(diff[i / 8] & (1U << (i % 8))))
 			continue;
-		}
 		if (peer->rs_verify) {
 			harepl_bm_set(res, peer->slot, s, chunk);
 			atomic64_add(min_t(u64, chunk, sector + sectors - s) << SECTOR_SHIFT,
@@ -604,15 +628,8 @@ int harepl_recv_csum(struct harepl_peer *peer,
 	int ret;
 
 	st = harepl_peer_state(peer);
-	if (verify && st == HAREPL_CONN_CONNECTED) {
-		spin_lock(&peer->lock);
-		peer->state = HAREPL_CONN_VERIFY_TARGET;
-		spin_unlock(&peer->lock);
-		atomic64_set(&peer->rs_total, res->md.data_sectors << SECTOR_SHIFT);
-		atomic64_set(&peer->rs_done, 0);
-		peer->rs_start = jiffies;
-		harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
-	} else if (st != (verify ? HAREPL_CONN_VERIFY_TARGET : HAREPL_CONN_SYNC_TARGET)) {
+	if (!(verify && st == HAREPL_CONN_CONNECTED) &&
+	    st != (verify ? HAREPL_CONN_VERIFY_TARGET : HAREPL_CONN_SYNC_TARGET)) {
 		*why = "CSUM in the wrong state";
 		return -EPROTO;
 	}
@@ -625,6 +642,15 @@ int harepl_recv_csum(struct harepl_peer *peer,
 	    end > res->md.data_sectors) {
 		*why = "bad CSUM range or length";
 		return -EPROTO;
+	}
+	if (verify && st == HAREPL_CONN_CONNECTED) {
+		spin_lock(&peer->lock);
+		peer->state = HAREPL_CONN_VERIFY_TARGET;
+		spin_unlock(&peer->lock);
+		atomic64_set(&peer->rs_total, res->md.data_sectors << SECTOR_SHIFT);
+		atomic64_set(&peer->rs_done, 0);
+		peer->rs_start = jiffies;
+		harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 	}
 	theirs = kmalloc(2 * len, GFP_NOIO);
 	pages = kmalloc_array(HAREPL_RS_MAX_PAGES, sizeof(*pages), GFP_NOIO);

@@ -267,15 +267,28 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 	harepl_peer_drop(peer, "send failed");
 }
 
-/* Sends a write to every peer, or records it out of sync for it. */
+/*
+ * Sends a write to every peer, or records it out of sync for it; and for
+ * every bitmap slot whose peer is not configured now (before CONNECT,
+ * after DISCONNECT), records it in that slot.
+ */
 void harepl_replicate(struct harepl_resource *res, struct harepl_req *req)
 {
+	unsigned long covered = 0;
 	unsigned int i;
 
 	down_read(&res->peers_rwsem);
-	for (i = 0; i < res->npeers; i++)
+	for (i = 0; i < res->npeers; i++) {
 		harepl_replicate_one(res->peers[i], req);
+		covered |= BIT(res->peers[i]->slot);
+	}
 	up_read(&res->peers_rwsem);
+	if (!req->sectors)
+		return;
+	for (i = 0; i < res->md.max_peers; i++)
+		if (!(covered & BIT(i)) &&
+		    READ_ONCE(res->md.slots[i].node_id) != HAREPL_MD_SLOT_FREE)
+			harepl_bm_set(res, i, req->sector, req->sectors);
 }
 
 /*

@@ -247,16 +247,24 @@ static int harepl_send_bitmap(struct harepl_peer *peer, bool full)
 	return ret;
 }
 
-/* Our data is about to be overwritten by @peer's: Inconsistent, on disk too. */
-static void harepl_sync_mark_target(struct harepl_peer *peer, bool full)
+/*
+ * Our data is about to be overwritten by @peer's: Inconsistent, on disk
+ * first (else the connection is dropped: no resync may start).
+ */
+static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 {
 	struct harepl_resource *res = peer->res;
 	u64 chunks;
+	int ret;
 
 	mutex_lock(&res->md_mutex);
 	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
-	harepl_md_write(res);
+	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
+	if (ret) {
+		harepl_peer_drop(peer, "cannot mark the disk Inconsistent");
+		return ret;
+	}
 	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
 	spin_lock(&peer->lock);
 	chunks = full ? res->bm.nbits :
@@ -269,11 +277,13 @@ static void harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 	atomic64_set(&peer->rs_total, chunks * harepl_chunk_bytes(res));
 	atomic64_set(&peer->rs_done, 0);
 	peer->rs_start = jiffies;
+	return 0;
 }
 
 static void harepl_sync_become_target(struct harepl_peer *peer, bool full)
 {
-	harepl_sync_mark_target(peer, full);
+	if (harepl_sync_mark_target(peer, full))
+		return;
 	pr_info("%s: peer %s: %s resync from the peer starts\n", peer->res->name,
 		peer->addr_str, full ? "full" : "bitmap");
 	harepl_peers_send_state(peer->res);
@@ -286,6 +296,7 @@ static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
 {
 	struct harepl_resource *res = peer->res;
 	u64 gen = 0;
+	int ret;
 
 	mutex_lock(&res->md_mutex);
 	if (full) {
@@ -298,9 +309,14 @@ static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
 	} else if (!res->md.slots[peer->slot].gen_bitmap) {
 		res->md.slots[peer->slot].gen_bitmap = peer->peer_gens.current_gen;
 	}
-	harepl_md_write(res);
+	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
-	harepl_bm_flush(res);
+	if (!ret)
+		ret = harepl_bm_flush(res);
+	if (ret) {
+		harepl_peer_drop(peer, "cannot record the resync in the metadata");
+		return;
+	}
 	spin_lock(&peer->lock);
 	if (peer->sock)
 		peer->state = HAREPL_CONN_SYNC_SOURCE;
@@ -365,10 +381,13 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	struct harepl_gens mine, his;
 	enum harepl_decision d;
 
+	/* the worker after the handshake and ack_work may both get here */
+	mutex_lock(&peer->decide_mutex);
 	spin_lock(&peer->lock);
 	his = peer->peer_gens;
 	if (peer->state != HAREPL_CONN_CONNECTED) {
 		spin_unlock(&peer->lock);
+		mutex_unlock(&peer->decide_mutex);
 		return;
 	}
 	spin_unlock(&peer->lock);
@@ -398,6 +417,7 @@ void harepl_sync_decide(struct harepl_peer *peer)
 		harepl_sync_become_target(peer, d == HAREPL_D_FULL_TARGET);
 		break;
 	}
+	mutex_unlock(&peer->decide_mutex);
 }
 
 /*
@@ -424,7 +444,8 @@ void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g
 			mutex_unlock(&res->md_mutex);
 		}
 		if (st != HAREPL_CONN_SYNC_TARGET) {
-			harepl_sync_mark_target(peer, flags & HAREPL_WIRE_F_FULL);
+			if (harepl_sync_mark_target(peer, flags & HAREPL_WIRE_F_FULL))
+				return;
 			harepl_queue_ctl(peer, HAREPL_CTL_STATE);
 			harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 		} else {
@@ -579,8 +600,22 @@ static bool harepl_gens_diverge(struct harepl_resource *res, bool always)
 		res->md.slots[i].gen_bitmap = res->md.gen_current;
 		changed = true;
 	}
-	if (changed)
+	if (changed) {
+		u64 old = res->md.gen_current;
+		struct harepl_peer *peer;
+		unsigned int j;
+
 		harepl_md_new_current(res);
+		/* connected peers in sync follow the new id (GENS): expect it */
+		for (j = 0; j < res->npeers; j++) {
+			peer = res->peers[j];
+			spin_lock(&peer->lock);
+			if (peer->state == HAREPL_CONN_CONNECTED &&
+			    peer->peer_gens.current_gen == old)
+				peer->peer_gens.current_gen = res->md.gen_current;
+			spin_unlock(&peer->lock);
+		}
+	}
 	return changed;
 }
 
@@ -671,6 +706,7 @@ void harepl_gens_peer_lost(struct harepl_peer *peer)
 int harepl_invalidate(struct harepl_resource *res, struct harepl_peer *peer)
 {
 	enum harepl_conn_state st = harepl_peer_state(peer);
+	int ret;
 
 	if (st != HAREPL_CONN_CONNECTED && st != HAREPL_CONN_CONNECTING)
 		return -EBUSY;
@@ -681,10 +717,12 @@ int harepl_invalidate(struct harepl_resource *res, struct harepl_peer *peer)
 	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
 	harepl_bm_clear_all(res, peer->slot);
 	res->md.slots[peer->slot].gen_bitmap = 0;
-	harepl_md_write(res);
+	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
-	harepl_bm_flush(res);
 	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
+	if (ret)
+		return ret;	/* Inconsistent in memory: no promotion */
+	harepl_bm_flush(res);
 	pr_warn("%s: invalidated: local data discarded, full resync from peer %s\n",
 		res->name, peer->addr_str);
 	harepl_queue_ctl(peer, HAREPL_CTL_STATE);

@@ -382,6 +382,17 @@ static void harepl_io_hints(struct dm_target *ti, struct queue_limits *limits)
 		limits->max_discard_sectors = 0;
 		limits->max_hw_discard_sectors = 0;
 	}
+	/*
+	 * dm splits reads and writes at max_io_len but not discards and
+	 * write-zeroes: keep each within one packet and two write-intent
+	 * extents.
+	 */
+	limits->max_discard_sectors = min_not_zero(limits->max_discard_sectors,
+						   HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT);
+	limits->max_hw_discard_sectors = min_not_zero(limits->max_hw_discard_sectors,
+						      HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT);
+	limits->max_write_zeroes_sectors = min_not_zero(limits->max_write_zeroes_sectors,
+							HAREPL_WIRE_MAX_DATA >> SECTOR_SHIFT);
 }
 
 static void harepl_resume(struct dm_target *ti)
