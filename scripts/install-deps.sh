@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config libnl-3-dev libnl-genl-3-dev libdevmapper-dev
 linux-image-cloud-amd64 linux-headers-cloud-amd64 qemu-system-x86
 busybox-static fio kmod cpio iproute2 dmsetup e2fsprogs util-linux
 sparse gawk linux-source-6.1 jq mandoc python3
-drbd-utils iperf3 gnuplot-nox"
+drbd-utils iperf3 gnuplot-nox resource-agents libxml2-utils"
 
 missing=""
 for p in $PKGS; do

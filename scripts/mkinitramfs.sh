@@ -4,7 +4,8 @@
 # mkinitramfs.sh OUT.cpio - pack the busybox initramfs the harepl tests boot.
 #
 # Holds busybox, a few dynamic tools (iproute2, fio, dmsetup, e2fsprogs,
-# setpriv, kmod, jq) with their libraries, the kernel modules the tests need
+# setpriv, kmod, jq, xmllint) with their libraries, ocf-tester and the OCF
+# shell functions, the kernel modules the tests need
 # for KVER (plus harepl.ko when built), the tests and tests/lib/init as /init.
 # The archive is an uncompressed newc cpio: the fastest to unpack under TCG.
 #
@@ -125,6 +126,22 @@ for d in /usr/lib/tc /lib/tc; do
 		break
 	fi
 done
+
+# OCF: Debian resource-agents' ocf-tester and shell functions, xmllint (the
+# tester validates meta-data against ra-api-1.dtd) and our agent, installed
+# as ocf:harepl:harepl
+OCF_LIB=/usr/lib/ocf/lib/heartbeat
+for f in /usr/sbin/ocf-tester $OCF_LIB/ocf-shellfuncs /usr/share/resource-agents/ra-api-1.dtd; do
+	[ -f "$f" ] || die "$f not found (run scripts/install-deps.sh: resource-agents)"
+done
+host_tool xmllint
+install_bin /usr/sbin/ocf-tester /usr/sbin/ocf-tester
+mkdir -p "$ROOT$OCF_LIB" "$ROOT/usr/share/resource-agents" "$ROOT/usr/lib/ocf/resource.d/harepl"
+for f in ocf-shellfuncs ocf-binaries ocf-returncodes ocf-directories ocf-rarun ocf-distro; do
+	cp -L "$OCF_LIB/$f" "$ROOT$OCF_LIB/$f"
+done
+cp /usr/share/resource-agents/ra-api-1.dtd "$ROOT/usr/share/resource-agents/"
+install -m 755 "$SRC/userspace/ocf/harepl" "$ROOT/usr/lib/ocf/resource.d/harepl/harepl"
 
 # harepl's own userspace, when built
 if [ -x "$SRC/userspace/hareplctl" ]; then
