@@ -35,6 +35,7 @@ struct harepl_range {
 
 extern struct workqueue_struct *harepl_wq;
 
+bool harepl_writes_idle(struct harepl_resource *res);
 bool harepl_range_trylock(struct harepl_resource *res, struct harepl_range *r);
 void harepl_range_lock(struct harepl_resource *res, struct harepl_range *r);
 void harepl_range_unlock(struct harepl_resource *res, struct harepl_range *r);

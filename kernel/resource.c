@@ -297,6 +297,13 @@ int harepl_resource_set_role(struct harepl_resource *res,
 		NL_SET_ERR_MSG(extack, "refusing to promote: a connected peer is primary");
 		return -EBUSY;
 	}
+	/* dm cannot tell writers from readers; DRBD also refuses any opener */
+	if (role == HAREPL_ROLE_SECONDARY &&
+	    atomic_read(&dm_disk(res->dm)->part0->bd_openers)) {
+		NL_SET_ERR_MSG(extack,
+			       "refusing to demote: the device is in use (mounted or open); close it first");
+		return -EBUSY;
+	}
 	if (role == HAREPL_ROLE_PRIMARY && harepl_peers_syncing_to_us(res)) {
 		NL_SET_ERR_MSG(extack,
 			       "refusing to promote: a resync to this node is running (its data is Inconsistent until it ends)");

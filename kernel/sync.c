@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include "bitmap.h"
 #include "peer.h"
+#include "req.h"
 #include "resource.h"
 #include "sync.h"
 
@@ -670,6 +671,10 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	up_read(&res->peers_rwsem);
+	/* demoted: let the writes already in flight finish first */
+	if (!primary &&
+	    !wait_event_timeout(res->range_wq, harepl_writes_idle(res), 30 * HZ))
+		pr_warn("%s: writes still in flight 30 s after demotion\n", res->name);
 	if (!primary && harepl_al_clean(res) == -EBUSY)
 		pr_info("%s: writes in flight: write-intent log left as it is\n",
 			res->name);

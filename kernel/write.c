@@ -108,6 +108,17 @@ static bool harepl_overlaps(struct harepl_resource *res, struct harepl_req *req)
 	return false;
 }
 
+/* No application write in flight or waiting */
+bool harepl_writes_idle(struct harepl_resource *res)
+{
+	bool idle;
+
+	spin_lock_irq(&res->write_lock);
+	idle = list_empty(&res->inflight_writes) && bio_list_empty(&res->deferred);
+	spin_unlock_irq(&res->write_lock);
+	return idle;
+}
+
 /* Holds the range if no application write is in flight on it or waiting. */
 bool harepl_range_trylock(struct harepl_resource *res, struct harepl_range *r)
 {

@@ -9,7 +9,7 @@
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 6
+ktap_set_plan 7
 
 load_module
 write_conf r0 /dev/vdb internal
@@ -58,10 +58,22 @@ primary_serves() {
 	dd if=/dev/mapper/r0 of=/tmp/back bs=4k count=8 iflag=direct 2>/dev/null || return 1
 	cmp /tmp/blk /tmp/back || return 1
 	dmsetup status r0 | grep -q 'harepl Primary ' || return 1
-	run hareplctl primary r0 || return 1   # same role again: no-op, no event
-	run hareplctl secondary r0 && run hareplctl down r0
+	run hareplctl primary r0    # same role again: no-op, no event
 }
 ktap_test_result "primary_serves_io" primary_serves
+
+# demotion is refused while the device is open (here by the shell, read-write)
+demote_while_open() {
+	exec 3<>/dev/mapper/r0
+	out=$(hareplctl secondary r0 2>&1)
+	rc=$?
+	exec 3<&-
+	log "secondary while open: exit $rc: $out"
+	[ "$rc" -ne 0 ] && echo "$out" | grep -q "device is in use" || return 1
+	[ "$(field role)" = Primary ] || return 1
+	run hareplctl secondary r0 && run hareplctl down r0
+}
+ktap_test_result "demote_refused_while_open" demote_while_open
 
 readonly_table() {
 	# a table loaded read-only stays read-only even as primary
