@@ -466,7 +466,7 @@ for t in "${TESTS[@]}"; do
 		echo "# $t:$why"
 		for ((n = 0; n < vms; n++)); do
 			for ((b = 1; b < ${BOOTS[n]:-1}; b++)); do
-				echo "# ---- node$n: last 10 lines of $dir/console$n.boot$b.log (killed) ----"
+				echo "# ---- node$n: last 10 lines of $dir/console$n.boot$b.log (before its restart) ----"
 				tr -d '\r' <"$dir/console$n.boot$b.log" | tail -n 10 | sed 's/^/# /'
 			done
 			echo "# ---- node$n: last 40 lines of $dir/console$n.log ----"
