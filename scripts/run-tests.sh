@@ -9,13 +9,27 @@
 # disks). Each VM of a test gets fresh sparse disks vdb, vdc, ... (vda is a
 # small results disk: files a test passes to save_results end up in
 # build/check/<test>/node<N>-results/) and its console goes to
-# build/check/<test>/console<N>.log. Two VMs are joined by a
-# qemu socket netdev on 127.0.0.1. Output is KTAP; -v also streams the guest
+# build/check/<test>/console<N>.log. Two VMs are joined by a qemu dgram
+# netdev over two unix datagram sockets in build/check/<test>/ (either VM can
+# be killed and booted again). Output is KTAP; -v also streams the guest
 # consoles. Exit status 0 only if no test failed.
+#
+# Kill-restart: a guest that writes "HAREPL-REQUEST kill-restart node<N>" to
+# its control port (ttyS1, build/check/<test>/control<N>.log; vm_kill_restart
+# in tests/lib.sh) makes the runner SIGKILL VM N's qemu and boot it again with
+# the same disks, MAC and address, and harepl_boot= one higher (HAREPL_BOOT in
+# the guest). The killed boot's logs become console<N>.boot<B>.log,
+# qemu<N>.boot<B>.err and control<N>.boot<B>.log; a VM's result is the
+# HAREPL-RESULT of its last boot, but an earlier boot that ended with a
+# failure (instead of being killed) fails the test too. The test's timeout
+# covers all boots.
 #
 # Environment: INITRAMFS (default build/initramfs.cpio, built when missing),
 # KVER, KERNEL (default /boot/vmlinuz-$KVER), QEMU, HAREPL_APPEND (more
-# kernel command line, e.g. harepl_loglevel=7).
+# kernel command line, e.g. harepl_loglevel=7), HAREPL_NET (two-VM link:
+# unix, the default; udp, a dgram netdev over UDP on 127.0.0.1; tcp, the old
+# socket netdev, node0 listening on 127.0.0.1 and node1 connecting; tcp
+# cannot restart VMs).
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,6 +59,16 @@ CHECKDIR=build/check
 
 [ -r "$KERNEL" ] || die "cannot read $KERNEL (run as root, or chmod a+r it)"
 command -v "$QEMU" >/dev/null || die "$QEMU not found (run scripts/install-deps.sh)"
+NET=${HAREPL_NET:-unix}
+case $NET in
+unix | udp | tcp) ;;
+*) die "HAREPL_NET=$NET: must be unix, udp or tcp" ;;
+esac
+# the dgram netdev is new in qemu 7.2
+if [ "$NET" != tcp ] && ! "$QEMU" -netdev help 2>/dev/null | grep -qx dgram; then
+	echo "# note: $QEMU has no dgram netdev; two VMs use the tcp socket netdev (no restarts)" >&2
+	NET=tcp
+fi
 if [ ! -f "$INITRAMFS" ]; then
 	echo "# $INITRAMFS missing; building it" >&2
 	KVER=$KVER scripts/mkinitramfs.sh "$INITRAMFS" >&2
@@ -121,29 +145,121 @@ kernel_errors() {
 	tr -d '\r' <"$1" | grep -v '^#' | grep -E "\[ *[0-9]+\.[0-9]{6}\].*($KERNEL_BAD)" | head -n 5 || true
 }
 
-# start_vm TEST DIR NODE VMS TIMEOUT MEM SMP NETARGS... : boot one VM in the background, sets VMPID
+# start_vm TEST DIR NODE VMS TIMEOUT MEM SMP BOOT NETARGS... : boot one VM in
+# the background, sets VMPID and PIDS[NODE]
 start_vm() {
-	local t=$1 dir=$2 node=$3 vms=$4 timeout=$5 mem=$6 smp=$7
-	shift 7
-	local drives=() img
+	local t=$1 dir=$2 node=$3 vms=$4 timeout=$5 mem=$6 smp=$7 boot=$8
+	shift 8
+	local drives=() img tag=node$node
+	[ "$boot" -eq 1 ] || tag="node$node boot$boot"
 	for img in "$dir"/node"$node"-vd?.img; do
 		[ -f "$img" ] && drives+=(-drive "file=$img,if=virtio,format=raw,cache=$CACHE")
 	done
 	: >"$dir/console$node.log"
+	: >"$dir/control$node.log"
+	# no_timer_check: under host load TCG is too slow for the kernel's boot
+	# check of the IO-APIC timer, which then panics ("IO-APIC + timer
+	# doesn't work!")
 	"$QEMU" -accel tcg,thread=multi -cpu max -m "$mem" -smp "$smp" \
 		-nodefaults -display none -monitor none -no-reboot \
 		-kernel "$KERNEL" -initrd "$INITRAMFS" \
-		-append "console=ttyS0 quiet panic=-1 harepl_test=$t harepl_node=$node harepl_vms=$vms harepl_timeout=$timeout ${HAREPL_APPEND:-}" \
+		-append "console=ttyS0 quiet panic=-1 no_timer_check harepl_test=$t harepl_node=$node harepl_vms=$vms harepl_timeout=$timeout harepl_boot=$boot ${HAREPL_APPEND:-}" \
 		-serial "file:$dir/console$node.log" \
+		-serial "file:$dir/control$node.log" \
 		"${drives[@]}" "$@" \
 		</dev/null >"$dir/qemu$node.err" 2>&1 &
 	VMPID=$!
-	PIDS+=("$VMPID")
+	PIDS[node]=$VMPID
 	if [ "$VERBOSE" -eq 1 ]; then
 		(tail --pid="$VMPID" -s 0.2 -n +1 -F "$dir/console$node.log" 2>/dev/null |
-			sed -u -e 's/\r$//' -e "s/^/# [node$node] /") &
+			sed -u -e 's/\r$//' -e "s/^/# [$tag] /") &
 		TAILS+=($!)
 	fi
+}
+
+# net_args DIR NODE: the netdev and NIC options of NODE of two VMs (unix, udp), in NETARGS
+net_args() {
+	local dir=$1 n=$2 p=$((1 - $2))
+	case $NET in
+	unix)
+		NETARGS=(-netdev "dgram,id=n0,local.type=unix,local.path=$dir/net$n.sock,remote.type=unix,remote.path=$dir/net$p.sock") ;;
+	udp)
+		NETARGS=(-netdev "dgram,id=n0,local.type=inet,local.host=127.0.0.1,local.port=${UDP_PORTS[n]},remote.type=inet,remote.host=127.0.0.1,remote.port=${UDP_PORTS[p]}") ;;
+	esac
+	NETARGS+=(-device "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:0$n")
+}
+
+# free_udp_port: a UDP port on 127.0.0.1 that nobody has bound
+free_udp_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		if ! ss -Huln 2>/dev/null | awk '{ print $4 }' | grep -q ":$p\$"; then
+			echo "$p"
+			return
+		fi
+	done
+}
+
+# start_node N: boot VM N of the current test (boot number BOOTS[N]) with its network
+start_node() {
+	local n=$1 left=$timeout
+	NETARGS=(-nic none)
+	[ "$vms" -eq 1 ] || net_args "$dir" "$n"
+	# a restarted VM gets what is left of the test's timeout (at least 10 s)
+	if [ "${BOOTS[n]}" -gt 1 ]; then
+		left=$((timeout - ($(now_ms) - t0) / 1000))
+		[ "$left" -ge 10 ] || left=10
+	fi
+	start_vm "$t" "$dir" "$n" "$vms" "$left" "$mem" "$smp" "${BOOTS[n]}" "${NETARGS[@]}"
+}
+
+# kill_restart N: SIGKILL VM N's qemu, keep its logs as *.boot<B>.*, boot it
+# again with the same disks and network; 1 (reason in RESTART_ERR) if it cannot
+kill_restart() {
+	local n=$1 b=${BOOTS[$1]} f
+	if [ "$vms" -gt 1 ] && [ "$NET" = tcp ]; then
+		RESTART_ERR="node$n cannot be restarted with HAREPL_NET=tcp (use unix or udp)"
+		return 1
+	fi
+	kill -KILL "${PIDS[n]}" 2>/dev/null || true
+	wait "${PIDS[n]}" 2>/dev/null || true
+	for f in console control; do
+		mv "$dir/$f$n.log" "$dir/$f$n.boot$b.log"
+	done
+	mv "$dir/qemu$n.err" "$dir/qemu$n.boot$b.err"
+	REQS[n]=0
+	BOOTS[n]=$((b + 1))
+	RESTARTS="$RESTARTS node$n@$((($(now_ms) - t0) / 1000))s"
+	start_node "$n"
+}
+
+# poll_requests: carry out the first request a VM wrote on its control port
+# since the last call; 1 (reason in RESTART_ERR) if one cannot be done
+poll_requests() {
+	local n i line target
+	for ((n = 0; n < vms; n++)); do
+		[ -s "$dir/control$n.log" ] || continue
+		i=0
+		# read skips a last line that has no newline yet
+		while IFS= read -r line; do
+			i=$((i + 1))
+			[ "$i" -gt "${REQS[n]}" ] || continue
+			REQS[n]=$i
+			line=${line%$'\r'}
+			target=${line#HAREPL-REQUEST kill-restart node}
+			if [[ $line == "HAREPL-REQUEST kill-restart node"* && $target =~ ^[0-9]+$ ]] &&
+				[ "$target" -lt "$vms" ]; then
+				[ "$VERBOSE" -eq 0 ] ||
+					echo "# [runner] node$n asks: kill-restart node$target (boot ${BOOTS[target]})"
+				kill_restart "$target"
+				return
+			fi
+			RESTART_ERR="node$n: bad request on its control port: '$line'"
+			return 1
+		done <"$dir/control$n.log"
+	done
+	return 0
 }
 
 NPASS=0
@@ -187,15 +303,29 @@ for t in "${TESTS[@]}"; do
 
 	PIDS=()
 	TAILS=()
+	BOOTS=()
+	REQS=()
+	RESTARTS=""
+	RESTART_ERR=""
 	why=""
+	for ((n = 0; n < vms; n++)); do
+		BOOTS[n]=1
+		REQS[n]=0
+	done
 	t0=$(now_ms)
-	if [ "$vms" -eq 1 ]; then
-		start_vm "$t" "$dir" 0 1 "$timeout" "$mem" "$smp" -nic none
+	if [ "$vms" -eq 1 ] || [ "$NET" = unix ]; then
+		for ((n = 0; n < vms; n++)); do
+			start_node "$n"
+		done
+	elif [ "$NET" = udp ]; then
+		UDP_PORTS=("$(free_udp_port)" "$(free_udp_port)")
+		start_node 0
+		start_node 1
 	else
 		# the listener first; retry if another process grabbed its port
 		for _ in 1 2 3 4 5; do
 			port=$(free_port)
-			start_vm "$t" "$dir" 0 2 "$timeout" "$mem" "$smp" \
+			start_vm "$t" "$dir" 0 2 "$timeout" "$mem" "$smp" 1 \
 				-netdev "socket,id=n0,listen=127.0.0.1:$port" \
 				-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:00
 			for ((i = 0; i < 100; i++)); do
@@ -211,7 +341,7 @@ for t in "${TESTS[@]}"; do
 		done
 		if listening "$port"; then
 			why=""
-			start_vm "$t" "$dir" 1 2 "$timeout" "$mem" "$smp" \
+			start_vm "$t" "$dir" 1 2 "$timeout" "$mem" "$smp" 1 \
 				-netdev "socket,id=n0,connect=127.0.0.1:$port" \
 				-device virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01
 		fi
@@ -221,6 +351,14 @@ for t in "${TESTS[@]}"; do
 	deadline=$((t0 + (timeout + 30) * 1000))
 	timed_out=0
 	while :; do
+		# a guest's kill-restart request (a failed one ends the test)
+		if ! poll_requests; then
+			why=" $RESTART_ERR;"
+			for p in "${PIDS[@]}"; do
+				kill -KILL "$p" 2>/dev/null || true
+			done
+			break
+		fi
 		running=0
 		for ((n = 0; n < ${#PIDS[@]}; n++)); do
 			if alive "${PIDS[n]}"; then
@@ -291,7 +429,20 @@ for t in "${TESTS[@]}"; do
 			why="$why node$n: exit code $r;"
 			;;
 		esac
-		errs=$(kernel_errors "$log")
+		# earlier boots: killed (no result) is fine, a failed script is not
+		for ((b = 1; b < ${BOOTS[n]:-1}; b++)); do
+			r=$(result_of "$dir/console$n.boot$b.log")
+			case $r in
+			"" | 0 | 4) ;;
+			*)
+				verdict=fail
+				why="$why node$n: boot $b ended with exit code $r before it was restarted;"
+				;;
+			esac
+		done
+		errs=$(for log in "$dir/console$n".boot*.log "$dir/console$n.log"; do
+			[ -f "$log" ] && kernel_errors "$log"
+		done)
 		if [ -n "$errs" ]; then
 			verdict=fail
 			why="$why node$n: kernel reported errors (the test fails even if its script passed): $(echo "$errs" | head -n 1);"
@@ -302,18 +453,22 @@ for t in "${TESTS[@]}"; do
 	pass)
 		echo "ok $NUM $t"
 		NPASS=$((NPASS + 1))
-		rm -f "$dir"/*.img
+		rm -f "$dir"/*.img "$dir"/*.sock
 		;;
 	skip)
 		reason=$(tr -d '\r' <"$dir/console0.log" | sed -n 's/^# SKIP: //p' | head -n 1)
 		echo "ok $NUM $t # SKIP ${reason:-all test cases skipped}"
 		NSKIP=$((NSKIP + 1))
-		rm -f "$dir"/*.img
+		rm -f "$dir"/*.img "$dir"/*.sock
 		;;
 	*)
 		echo "not ok $NUM $t"
 		echo "# $t:$why"
 		for ((n = 0; n < vms; n++)); do
+			for ((b = 1; b < ${BOOTS[n]:-1}; b++)); do
+				echo "# ---- node$n: last 10 lines of $dir/console$n.boot$b.log (before its restart) ----"
+				tr -d '\r' <"$dir/console$n.boot$b.log" | tail -n 10 | sed 's/^/# /'
+			done
 			echo "# ---- node$n: last 40 lines of $dir/console$n.log ----"
 			tr -d '\r' <"$dir/console$n.log" | tail -n 40 | sed 's/^/# /'
 			if [ -s "$dir/qemu$n.err" ]; then
@@ -329,6 +484,7 @@ for t in "${TESTS[@]}"; do
 		b=$(tr -d '\r' <"$dir/console$n.log" | sed -n 's/^# harepl: .* up \([0-9.]*\)s$/\1/p' | head -n 1)
 		boots="$boots node$n boot ${b:-?}s,"
 	done
+	[ -z "$RESTARTS" ] || boots="$boots restarts$RESTARTS,"
 	echo "# $t: ${boots# } wall $((wall / 1000)).$(printf '%03d' $((wall % 1000)) | cut -c1)s, results ${results[*]}"
 	PIDS=()
 	TAILS=()

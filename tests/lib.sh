@@ -8,12 +8,16 @@
 # "not ok N name", diagnostics as "# ..." lines. Exit codes follow kselftest:
 # 0 pass, 1 fail, 4 skip. Helpers that "fail" exit the (sub)shell they run in.
 #
-# Environment from /init: HAREPL_NODE (0, 1, ...), HAREPL_VMS, HAREPL_TEST.
+# Environment from /init: HAREPL_NODE (0, 1, ...), HAREPL_VMS, HAREPL_TEST,
+# HAREPL_BOOT (1, or 2, 3, ... after kill-restarts: vm_boot).
 # Disks: /dev/vdb, /dev/vdc, ... as the test header's disks= asks; /dev/vda is
 # the results disk (save_results).
 
 HAREPL_NODE=${HAREPL_NODE:-0}
 HAREPL_VMS=${HAREPL_VMS:-1}
+HAREPL_BOOT=${HAREPL_BOOT:-1}
+# the serial port whose lines the runner reads as requests (vm_kill_restart)
+HAREPL_CONTROL=${HAREPL_CONTROL:-/dev/ttyS1}
 KTAP_TESTNUM=1
 KTAP_PLAN=
 KTAP_CNT_PASS=0
@@ -520,4 +524,89 @@ repl_events_log() {
 region_md5() {
 	dd if="$1" bs=4096 skip=$(($2 / 4)) count=$(($3 / 4)) iflag=direct 2>/dev/null |
 		md5sum | cut -d' ' -f1
+
+# --- killing and restarting VMs -------------------------------------------
+# The runner (scripts/run-tests.sh) reads requests from each VM's control port
+# (ttyS1). On "kill-restart" it SIGKILLs that VM's qemu (a power loss: what the
+# guest flushed to its disks survives, nothing else) and boots it again with
+# the same disks, MAC and address; the same script then runs with
+# HAREPL_BOOT one higher and must branch on vm_boot. Only the last boot's
+# exit code counts; KTAP results of a killed boot are lost, so report them
+# from the other VM (vm_tell) or repeat them in a later boot.
+
+# vm_boot: this VM's boot number: 1, then 2, 3, ... after each kill-restart
+vm_boot() { echo "$HAREPL_BOOT"; }
+
+# vm_kill_restart NODE: ask the runner to SIGKILL VM NODE and boot it again;
+# returns once the request is written (the kill follows within about a
+# second). For this VM's own NODE it never returns (it fails after 60 s).
+vm_kill_restart() {
+	case $1 in
+	'' | *[!0-9]*) die "vm_kill_restart: bad node '$1'" ;;
+	esac
+	[ "$1" -lt "$HAREPL_VMS" ] || die "vm_kill_restart: no node$1 in $HAREPL_VMS VMs"
+	[ "$(cat "/sys/class/tty/${HAREPL_CONTROL##*/}/type" 2>/dev/null)" != 0 ] ||
+		die "vm_kill_restart: no control port $HAREPL_CONTROL (an old scripts/run-tests.sh?)"
+	log "node$HAREPL_NODE (boot $HAREPL_BOOT): kill-restart node$1 at $(cut -d' ' -f1 /proc/uptime)s"
+	echo "HAREPL-REQUEST kill-restart node$1" >"$HAREPL_CONTROL" ||
+		die "vm_kill_restart: cannot write to $HAREPL_CONTROL"
+	if [ "$1" = "$HAREPL_NODE" ]; then
+		sleep 60
+		die "vm_kill_restart: still alive 60 s after asking to be killed"
+	fi
+}
+
+# vm_tell PORT MESSAGE...: (two VMs) send MESSAGE as one line to the other
+# VM's PORT, retrying for 60 s while nothing listens (e.g. while it reboots)
+vm_tell() {
+	_vt_port=$1
+	shift
+	echo "$*" >/tmp/vm_tell.msg
+	vm_send "$_vt_port" /tmp/vm_tell.msg
+}
+
+# vm_hear PORT TIMEOUT_S: (two VMs) wait for one connection on PORT and print
+# the first line it sent; 1 if none came in time
+vm_hear() {
+	vm_receive "$1" "$2" /tmp/vm_hear.msg || return 1
+	[ -s /tmp/vm_hear.msg ] || return 1
+	head -n 1 /tmp/vm_hear.msg
+}
+
+# vm_back PORT [WORDS...]: (a restarted VM) tell the other VM on PORT that this
+# node is up again: the line "back node<N> boot<B> WORDS..."
+vm_back() {
+	_vb_port=$1
+	shift
+	vm_tell "$_vb_port" "back node$HAREPL_NODE boot$HAREPL_BOOT${*:+ $*}"
+}
+
+# vm_wait_back PORT NODE BOOT TIMEOUT_S: (the surviving VM) wait until VM NODE
+# says on PORT (vm_back) that it runs boot BOOT; prints its WORDS. Messages
+# from other boots are logged and skipped.
+vm_wait_back() {
+	_wb_end=$(awk -v t="$4" '{ printf "%d", $1 + t }' /proc/uptime)
+	while :; do
+		_wb_left=$((_wb_end - $(awk '{ printf "%d", $1 }' /proc/uptime)))
+		[ "$_wb_left" -gt 0 ] || return 1
+		_wb_msg=$(vm_hear "$1" "$_wb_left") || return 1
+		case "$_wb_msg " in
+		"back node$2 boot$3 "*)
+			_wb_msg=${_wb_msg#"back node$2 boot$3"}
+			echo "${_wb_msg# }"
+			return 0
+			;;
+		esac
+		log "vm_wait_back: skipped '$_wb_msg' (waiting for node$2 boot$3)"
+	done
+}
+
+# vm_peer_up TIMEOUT_S: (two VMs) wait until the other VM answers ping on eth0
+vm_peer_up() {
+	wait_for "ping -c 1 -W 1 192.0.2.$((2 - HAREPL_NODE)) >/dev/null 2>&1" "$1"
+}
+
+# vm_peer_down TIMEOUT_S: (two VMs) wait until the other VM stops answering ping (it was killed)
+vm_peer_down() {
+	wait_for "! ping -c 1 -W 1 192.0.2.$((2 - HAREPL_NODE)) >/dev/null 2>&1" "$1"
 }
