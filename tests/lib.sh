@@ -524,6 +524,7 @@ repl_events_log() {
 region_md5() {
 	dd if="$1" bs=4096 skip=$(($2 / 4)) count=$(($3 / 4)) iflag=direct 2>/dev/null |
 		md5sum | cut -d' ' -f1
+}
 
 # --- killing and restarting VMs -------------------------------------------
 # The runner (scripts/run-tests.sh) reads requests from each VM's control port
