@@ -283,8 +283,7 @@ static int harepl_recv_write(struct harepl_peer *peer,
 
 	rr = kzalloc(sizeof(*rr), GFP_NOIO);
 	bio = bio_alloc_bioset(res->data_bdev, nr,
-			       /* durable before RS_ACK clears the source's bits */
-			       resync ? REQ_OP_WRITE | REQ_SYNC | REQ_FUA :
+			       resync ? REQ_OP_WRITE | REQ_SYNC :
 					harepl_wire_opf(type, flags),
 			       GFP_NOIO, &res->bs);
 	if (!rr) {

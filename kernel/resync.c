@@ -18,7 +18,7 @@
 #include "resource.h"
 #include "sync.h"
 
-#define HAREPL_RS_WINDOW	8
+#define HAREPL_RS_WINDOW	32
 #define HAREPL_RS_MAX_PAGES	(HAREPL_WIRE_MAX_DATA / PAGE_SIZE)
 #define HAREPL_RS_PASSES	8
 

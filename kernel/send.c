@@ -4,6 +4,7 @@
  * the socket's bounded buffer for async ones) and batched ACKs.
  */
 
+#include <linux/blkdev.h>
 #include <linux/crc32c.h>
 #include <linux/highmem.h>
 #include <linux/net.h>
@@ -301,8 +302,9 @@ void harepl_ack_work(struct work_struct *work)
 	struct harepl_peer *peer = container_of(work, struct harepl_peer, ack_work);
 	struct harepl_rreq *rr, *tmp;
 	struct harepl_wire_hdr hdr;
+	bool flushed = false;
+	int ret = 0, flush_err = 0;
 	LIST_HEAD(acks);
-	int ret = 0;
 
 	if (test_and_clear_bit(HAREPL_CTL_EVENT, &peer->ctl))
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
@@ -324,6 +326,19 @@ void harepl_ack_work(struct work_struct *work)
 	spin_lock_irq(&peer->ack_lock);
 	list_splice_init(&peer->acks, &acks);
 	spin_unlock_irq(&peer->ack_lock);
+
+	/*
+	 * Resync writes are acknowledged only once on stable storage (the
+	 * source then clears their bits): one cache flush for the batch.
+	 */
+	list_for_each_entry(rr, &acks, node) {
+		if (rr->type != HAREPL_WIRE_RS_ACK || rr->status)
+			continue;
+		if (!flushed)
+			flush_err = blkdev_issue_flush(peer->res->data_bdev);
+		flushed = true;
+		rr->status = flush_err;
+	}
 
 	mutex_lock(&peer->send_mutex);
 	list_for_each_entry_safe(rr, tmp, &acks, node) {
