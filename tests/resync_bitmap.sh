@@ -13,7 +13,7 @@
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 8
+ktap_set_plan 9
 
 load_module
 two_ns_setup
@@ -83,6 +83,17 @@ was_sync_target() {
 	repl_event_seen nsa '.event == "resync"' && repl_event_seen nsb '.event == "resync"'
 }
 ktap_test_result "b_was_sync_target_and_resync_events" was_sync_target
+
+source_progress_events() {
+	# resync events at the start, about every second while it runs, and at the end
+	repl_events_log nsa
+	n=$(jq -c -R 'fromjson? | select(.event == "resync")' /tmp/events-nsa.json 2>/dev/null | wc -l)
+	last=$(jq -c -R 'fromjson? | select(.event == "resync")' /tmp/events-nsa.json 2>/dev/null |
+		tail -n 1 | jq -r '"\(.peers[0].resync_done) of \(.peers[0].resync_total)"')
+	log "A: $n resync events over a resync of about $((t1 - t0)) s; the last one says $last done"
+	[ "$n" -ge 3 ] && [ "$last" = "$((64 << 20)) of $((64 << 20))" ]
+}
+ktap_test_result "source_resync_events_start_progress_end" source_progress_events
 
 same_generation() {
 	ga=$(repl_status nsa gen_current)
