@@ -16,8 +16,8 @@
 ktap_print_header
 ktap_set_plan 6
 
-# 20 MiB/s at most: 128 MiB take >= 6.4 s, more while fio writes
-repl_setup sync Timeout=2s ResyncRate=20M
+# 8 MiB/s at most: 128 MiB take >= 16 s, more while fio writes (fio overlaps most of it)
+repl_setup sync Timeout=2s ResyncRate=8M
 log "data area: $REPL_SECTORS sectors"
 
 BULK="--name=bulk --ioengine=libaio --direct=1 --iodepth=8 --bs=1M --rw=write
