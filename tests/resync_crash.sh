@@ -1,9 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=2 timeout=900 disks=256M
+# harepl-test: vms=2 timeout=900 disks=128M
 #
 # Primary crash (issue 7, test 3). Node 0 is primary, node 1 secondary,
-# sync mode, a write-intent hot set of 8 extents (32 MiB) on a 255 MiB
+# sync mode, a write-intent hot set of 4 extents (16 MiB) on a 127 MiB
 # device. Each round node 0 writes random 4 KiB blocks over the whole
 # device with fio; node 1 asks the runner to kill node 0's qemu (power
 # loss) at a random moment 1..4 s later. Node 0 boots again: it finds its
@@ -19,7 +19,7 @@
 . "${0%/*}/lib.sh"
 
 ROUNDS=5
-AL_EXTENTS=8
+AL_EXTENTS=4
 HOT_SET=$((AL_EXTENTS * 4 << 20))
 UUID=6b1f3e2a-58c4-4d6b-9a0e-3c2f1e0d9b8a
 BOOT=$(vm_boot)
@@ -117,7 +117,7 @@ fi
 run hareplctl primary r0 || { dump; die "boot $BOOT: primary failed"; }
 ktap_test_result "boot${BOOT}_primary" [ "$(field role)" = Primary ]
 fio --name=crash --filename=/dev/mapper/r0 --ioengine=libaio --direct=1 --rw=randwrite \
-	--bs=4k --iodepth=16 --size=255M --time_based --runtime=120 --randseed="$BOOT" \
+	--bs=4k --iodepth=16 --size=127M --time_based --runtime=120 --randseed="$BOOT" \
 	--output=/dev/null &
 sleep 1
 echo "writing $R" >/tmp/writing.msg
