@@ -90,6 +90,7 @@ struct harepl_peer {
 	wait_queue_head_t apply_wq;
 	u32 apply_epoch;
 	bool rs_barrier;		/* resync writes in flight: drain first */
+	atomic_t rs_applying;		/* resync writes in flight */
 	spinlock_t ack_lock;		/* see above */
 	struct list_head acks;
 	unsigned long ctl;		/* HAREPL_CTL_* to do in ack_work */

@@ -177,6 +177,8 @@ int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len)
 	return ret;
 }
 
+static void harepl_queue_rs_ack(struct harepl_peer *peer, struct harepl_rreq *rr);
+
 static void harepl_rreq_endio(struct bio *bio)
 {
 	struct harepl_rreq *rr = bio->bi_private;
@@ -191,12 +193,31 @@ static void harepl_rreq_endio(struct bio *bio)
 	if (rr->status && !rr->aborted)
 		pr_err_ratelimited("%s: replicated write at sector %llu failed: %d\n",
 				   peer->res->name, rr->sector, rr->status);
-	if (rr->ack)
+	if (rr->type == HAREPL_WIRE_RS_ACK && !rr->aborted)
+		harepl_queue_rs_ack(peer, rr);
+	else if (rr->ack)
 		harepl_queue_ack(peer, rr);
 	else
 		kfree(rr);
 	if (atomic_dec_return(&peer->applying) < HAREPL_MAX_APPLYING)
 		wake_up(&peer->apply_wq);
+}
+
+/*
+ * An RS_ACK waits for the other resync writes in flight, so that one cache
+ * flush in ack_work covers them all.
+ */
+static void harepl_queue_rs_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
+{
+	unsigned long flags;
+	bool last;
+
+	spin_lock_irqsave(&peer->ack_lock, flags);
+	list_add_tail(&rr->node, &peer->acks);
+	last = atomic_dec_and_test(&peer->rs_applying);
+	spin_unlock_irqrestore(&peer->ack_lock, flags);
+	if (last)
+		queue_work(system_highpri_wq, &peer->ack_work);
 }
 
 /* Hands an answer to ack_work, which sends it. Any context. */
@@ -332,6 +353,7 @@ static int harepl_recv_write(struct harepl_peer *peer,
 		peer->rs_barrier = true;
 		harepl_wait_applied(peer, HAREPL_MAX_APPLYING);
 		atomic_inc(&peer->applying);
+		atomic_inc(&peer->rs_applying);
 		submit_bio(bio);
 		return 0;
 	}
