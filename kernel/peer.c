@@ -100,16 +100,26 @@ void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 	spin_unlock(&peer->rs_lock);
 }
 
-/* Ends the connection; the worker notices and cleans up. Any context. */
+/*
+ * Ends the connection; the worker notices and cleans up. Process context,
+ * without @send_mutex: shutting a socket down may sleep, so @drop_mutex
+ * (which teardown holds while it takes the socket away), not @lock, keeps
+ * the socket alive meanwhile.
+ */
 void harepl_peer_drop(struct harepl_peer *peer, const char *why)
 {
+	struct socket *sock;
+
+	mutex_lock(&peer->drop_mutex);
 	spin_lock(&peer->lock);
-	if (peer->sock) {
+	sock = peer->sock;
+	spin_unlock(&peer->lock);
+	if (sock) {
 		pr_warn_ratelimited("%s: peer %s: dropping connection: %s\n",
 				    peer->res->name, peer->addr_str, why);
-		kernel_sock_shutdown(peer->sock, SHUT_RDWR);
+		kernel_sock_shutdown(sock, SHUT_RDWR);
 	}
-	spin_unlock(&peer->lock);
+	mutex_unlock(&peer->drop_mutex);
 }
 
 bool harepl_peers_have_primary(struct harepl_resource *res)
@@ -233,6 +243,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	unsigned long idx;
 	void *entry;
 
+	mutex_lock(&peer->drop_mutex);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
 	sock = peer->sock;
@@ -242,6 +253,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	peer->have_state = false;
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
+	mutex_unlock(&peer->drop_mutex);
 	if (sock) {
 		kernel_sock_shutdown(sock, SHUT_RDWR);
 		sock_release(sock);
@@ -384,6 +396,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	xa_init(&peer->rs_reqs);
 	spin_lock_init(&peer->rs_lock);
 	mutex_init(&peer->decide_mutex);
+	mutex_init(&peer->drop_mutex);
 	init_waitqueue_head(&peer->rs_wq);
 	atomic_set(&peer->rs_inflight, 0);
 	peer->res = res;

@@ -67,6 +67,7 @@ struct harepl_peer {
 	bool stopping;			/* install no more connections */
 
 	struct mutex send_mutex;	/* see above */
+	struct mutex drop_mutex;	/* harepl_peer_drop() vs teardown */
 	struct socket *sock;
 	u32 epoch;
 	s64 epoch_completions;
