@@ -63,6 +63,9 @@ append=""
 [ -z "${BENCH_RUNTIME:-}" ] || append="$append bench_runtime=$BENCH_RUNTIME"
 [ -z "${BENCH_SYSTEMS:-}" ] || append="$append bench_systems=$BENCH_SYSTEMS"
 [ -z "${BENCH_WORKLOADS:-}" ] || append="$append bench_workloads=$BENCH_WORKLOADS"
+[ "${BENCH_RESYNC:-1}" != 0 ] || append="$append bench_resync=0"
+[ -z "${BENCH_RESYNC_MB:-}" ] || append="$append bench_resync_mb=$BENCH_RESYNC_MB"
+[ "${BENCH_WI:-1}" != 0 ] || append="$append bench_wi=0"
 export HAREPL_APPEND="${HAREPL_APPEND:-}$append"
 
 # Other VMs share the 2 host CPUs with ours: say so, the numbers suffer

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=2 timeout=1500 disks=192M,192M,192M mem=1024 smp=2
+# harepl-test: vms=2 timeout=1500 disks=288M,288M,288M mem=1024 smp=2
 #
 # `make bench` (scripts/bench.sh): raw disk, link, harepl sync/async and
 # DRBD 8.4 protocol C/A side by side, 3 rounds of 5 fio workloads. Not run
