@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=2 timeout=240 disks=96M,96M,96M mem=1024 smp=2
+# harepl-test: vms=2 timeout=300 disks=96M,96M,96M mem=1024 smp=2
 #
 # Smoke test of `make bench` (and what `make bench QUICK=1` runs): the whole
 # bench in two VMs, one 3 s point of two workloads per system. Passes when

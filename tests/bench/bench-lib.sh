@@ -543,9 +543,11 @@ measure_system() {
 
 # --- resync -------------------------------------------------------------------
 # Each round, for harepl-sync and drbd-C: set up (both in sync, node 0
-# primary, the resync rate at its maximum), disconnect node 0, write
-# RESYNC_MB sequentially (fio, 1M, qd8; new data every round) on node 0,
-# check that exactly that much is out of sync, connect again and time until
+# primary, the resync rate at its maximum), node 1 disconnects (node 0 keeps
+# its peer and waits for it: harepl drops a peer's state on a local
+# disconnect), write RESYNC_MB sequentially (fio, 1M, qd8; new data every
+# round) on node 0, check that exactly that much is out of sync for the peer,
+# node 1 connects again; time from that request until
 # node 0 sees the peer connected, UpToDate and nothing out of sync. Then check
 # node 1's state and that both backing disks hold the same RESYNC_MB.
 # Metrics (workload "resync"): MBps (RESYNC_MB / connect..in sync),
@@ -568,26 +570,16 @@ rstate() {
 	esac
 }
 
-# rdisconnect SYSTEM, rconnect SYSTEM: node 0 leaves or rejoins the peer
+# rdisconnect SYSTEM, rconnect SYSTEM: node 1 leaves or rejoins (node 0 waits for it)
 rdisconnect() {
+	rpc 60 disconnect "${1%%-*}" >/dev/null || return 1
 	case $1 in
-	harepl-*)
-		run_bounded 30 hareplctl disconnect r0 >&2 || return 1
-		wait_for '[ "$(hfield "peers[0].connection")" != Connected ]' 30
-		;;
-	drbd-*)
-		run_bounded 30 drbdsetup-84 disconnect r0 >&2 || return 1
-		wait_for '[ "$(drbd_field cs)" = StandAlone ]' 30
-		;;
+	harepl-*) wait_for '[ "$(hfield "peers[0].connection")" = Connecting ]' 30 ;;
+	drbd-*) wait_for '[ "$(drbd_field cs)" = WFConnection ]' 30 ;;
 	esac
 }
 
-rconnect() {
-	case $1 in
-	harepl-*) run_bounded 30 hareplctl connect r0 >&2 ;;
-	drbd-*) run_bounded 30 drbdsetup-84 connect r0 $DRBD_CONNECT_OPTS --protocol=C >&2 ;;
-	esac
-}
+rconnect() { rpc 60 connect "${1%%-*}" >/dev/null; }
 
 # resync_fail SYSTEM RUN REASON: record the failure, dump the state
 resync_fail() {
@@ -791,6 +783,20 @@ peer_request() {
 		;;
 	zero) precondition "$2" && _pr_ok=1 ;;
 	zero-all) precondition_all "$2" && _pr_ok=1 ;;
+	disconnect)
+		# disconnect harepl|drbd: leave the peer (the resync points)
+		case $2 in
+		harepl) run_bounded 30 hareplctl disconnect r0 && _pr_ok=1 ;;
+		drbd) run_bounded 30 drbdsetup-84 disconnect r0 && _pr_ok=1 ;;
+		esac
+		;;
+	connect)
+		# connect harepl|drbd: rejoin it
+		case $2 in
+		harepl) run_bounded 30 hareplctl connect r0 && _pr_ok=1 ;;
+		drbd) run_bounded 30 drbdsetup-84 connect r0 $DRBD_CONNECT_OPTS --protocol=C && _pr_ok=1 ;;
+		esac
+		;;
 	trace)
 		# trace on|off: tracefs recording (tests/bench/trace-qd1.sh)
 		mkdir -p /tmp/bench1
