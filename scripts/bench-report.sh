@@ -282,6 +282,9 @@ linkinfo = [
         f_us(1e6 / local_commit_iops) if local_commit_iops else "-",
         f_us(1e6 / remote_commit_iops) if remote_commit_iops else "-", f_us(floor_commit_us)),
 ]
+n1 = len(vals.get(("raw-node1", "randwrite-4k-qd1", "p50_us"), []))
+if 0 < n1 < RUNS:
+    linkinfo.append("node 1's disk measured in %d of %d rounds" % (n1, RUNS))
 if remote_src != "node 1's disk":
     linkinfo.append("(node 1's disk was not measured: its latency is taken to be node 0's)")
 

@@ -67,7 +67,7 @@ bench_settings() {
 		WORKLOADS="seqwrite-1m-qd8 randwrite-4k-qd1 randwrite-4k-qd32 randrw70-4k-qd16 syncwrite-4k-qd1"
 		PEER_RAW=1
 		RESYNC_MB=256 RESYNC_TIMEOUT=240
-		WI_RUNTIME=10 WI_RAMP=1 WI_CASES="raw harepl-al256 harepl-al8" WI_QDS="1 32"
+		WI_RUNTIME=8 WI_RAMP=1 WI_CASES="raw harepl-al256 harepl-al8" WI_QDS="1 32"
 		;;
 	esac
 	SYSTEMS="raw harepl-sync harepl-async drbd-C drbd-A"
@@ -787,7 +787,7 @@ peer_request() {
 		# disconnect harepl|drbd: leave the peer (the resync points)
 		case $2 in
 		harepl) run_bounded 30 hareplctl disconnect r0 && _pr_ok=1 ;;
-		drbd) run_bounded 30 drbdsetup-84 disconnect r0 && _pr_ok=1 ;;
+		drbd) run_bounded 30 drbdsetup-84 disconnect $DRBD_CONNECT_OPTS && _pr_ok=1 ;;
 		esac
 		;;
 	connect)
@@ -897,7 +897,9 @@ bench_node0() {
 	while [ $_r -le "$RUNS" ]; do
 		log "==== round $_r of $RUNS ($(($(now_s) - _t0)) s) ===="
 		measure_link "$_r"
-		if [ "$PEER_RAW" = 1 ]; then
+		# node 1's disk (for the floor) in the first round only: it is
+		# not replicated, and the time goes to the resync points
+		if [ "$PEER_RAW" = 1 ] && [ "$_r" = 1 ]; then
 			for _w in randwrite-4k-qd1 syncwrite-4k-qd1; do
 				_pr=$(rpc $((RAMP + RUNTIME + 60)) fio "$_w" "$_r")
 				case $_pr in
