@@ -14,6 +14,8 @@
 #   drbd-C-noflush, drbd-A-noflush (only when asked for, bench_systems=):
 #                 the same with disk-flushes and md-flushes off, so that
 #                 node 1 drains, but does not flush, at each epoch boundary
+# and, once per round after the systems, a resync (harepl-sync and drbd-C:
+# measure_resync) and the write-intent points (measure_wi), described there;
 # plus the link alone (iperf3 TCP throughput, ping -A round-trip times,
 # median of 50 at 56 and 4096 bytes) and node 1's raw disk (for the physical floor
 # of a replicated write). Both nodes have the same three disks: vdb for the
