@@ -437,9 +437,13 @@ setup_system() {
 			return 1
 		fi
 		# both Inconsistent: declare them in sync instead of a full resync
-		run_bounded 30 drbdsetup-84 new-current-uuid --clear-bitmap 0 >&2 || return 1
-		wait_for '[ "$(drbd_field ds)" = UpToDate/UpToDate ]' 30 || return 1
-		run_bounded 30 drbdsetup-84 primary 0 >&2 || return 1
+		if ! run_bounded 30 drbdsetup-84 new-current-uuid --clear-bitmap 0 >&2 ||
+			! wait_for '[ "$(drbd_field ds)" = UpToDate/UpToDate ]' 30 ||
+			! run_bounded 30 drbdsetup-84 primary 0 >&2; then
+			log "drbd: new-current-uuid, UpToDate or primary failed" >&2
+			sed 's/^/# /' /proc/drbd >&2
+			return 1
+		fi
 		echo /dev/drbd0
 		;;
 	esac
