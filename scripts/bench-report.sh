@@ -173,6 +173,57 @@ for w in workloads:
                          ratio(md, med(DRBD_OF[s], w, m)) if s in DRBD_OF else "-",
                          note))
 
+# resync: RESYNC_MB out of sync, node 0 disconnected while writing it
+RS_SYS = [x for x in meta.get("resync_systems", "").split()]
+RESYNC_MB = meta.get("resync_mib", "?")
+rs_rows = []  # system, MB/s, range, x link, x DRBD, s, sync MB/s, connect s, sent MiB, note
+for s in RS_SYS:
+    st = stat(s, "resync", "MBps")
+    errs = errors.get((s, "resync"), [])
+    note = ("%d/%d failed: %s" % (len(errs), RUNS, ", ".join(sorted(set(e[1] for e in errs))))
+            if errs else "")
+    if st is None:
+        rs_rows.append((s, "FAIL" if errs else "-", "", "", "", "", "", "", "", note))
+        continue
+    md_, lo, hi, n = st
+    rs_rows.append((s, fmt(md_), "%s..%s" % (fmt(lo), fmt(hi)), ratio(md_, link_mbps),
+                    ratio(md_, med(DRBD_OF[s], "resync", "MBps")) if s in DRBD_OF else "-",
+                    fmt(med(s, "resync", "s")), fmt(med(s, "resync", "sync_MBps")),
+                    fmt(med(s, "resync", "connect_s")), fmt(med(s, "resync", "sent_MiB")), note))
+RS_HDR = ("system", "MB/s", "min..max", "x link", "x DRBD", "seconds", "MB/s in SyncSource",
+          "connect->SyncSource s", "sent MiB", "notes")
+
+# write-intent log: standalone harepl on vdb vs the raw vdb, whole disk
+WI_CASES = meta.get("wi_cases", "").split()
+WI_QDS = meta.get("wi_qds", "").split()
+wi_rows = []  # workload, system, IOPS, range, x raw, loss, latency, tx/run, tx per 1000 writes, note
+for q in WI_QDS:
+    w = "wi-randwrite-4k-qd" + q
+    raw_iops = med("raw", w, "iops")
+    for s in WI_CASES:
+        st = stat(s, w, "iops")
+        errs = errors.get((s, w), [])
+        note = ("%d/%d failed: %s" % (len(errs), RUNS, ", ".join(sorted(set(e[1] for e in errs))))
+                if errs else "")
+        if st is None:
+            wi_rows.append(("4K rand write qd" + q, s, "FAIL" if errs else "-", "", "", "", "", "",
+                            "", note))
+            continue
+        md_, lo, hi, n = st
+        lat = med(s, w, "p50_us" if q == "1" else "p99_us")
+        tx = med(s, w, "al_tx")
+        per = None
+        txs, wrs = vals.get((s, w, "al_tx")), vals.get((s, w, "writes"))
+        if txs and wrs and sum(wrs):
+            per = 1000.0 * sum(txs) / sum(wrs)
+        wi_rows.append(("4K rand write qd" + q, s, fmt(md_), "%s..%s" % (fmt(lo), fmt(hi)),
+                        ratio(md_, raw_iops) if s != "raw" else "1",
+                        ("%.1f%%" % (100.0 * (1 - md_ / raw_iops))) if s != "raw" and raw_iops else "-",
+                        ("p50 " if q == "1" else "p99 ") + fmt(lat) if lat is not None else "-",
+                        fmt(tx) if s != "raw" else "-", fmt(per) if per is not None else "-", note))
+WI_HDR = ("workload", "system", "IOPS", "min..max", "x raw", "loss", "latency us", "log tx/run",
+          "log tx/1000 writes", "notes")
+
 data_notes = []
 for s in systems:
     if s == "raw":
@@ -181,6 +232,11 @@ for s in systems:
     bad = [e for e in errors.get((s, "data"), [])]
     if bad or same < RUNS:
         data_notes.append("%s: node 1's data matched node 0's after %d of %d rounds" % (s, same, RUNS))
+
+for s in RS_SYS:
+    same = len(vals.get((s, "resync-data", "same"), []))
+    if same < RUNS:
+        data_notes.append("%s: node 1's data matched node 0's after %d of %d resyncs" % (s, same, RUNS))
 
 failures = []
 for (s, w), errs in sorted(errors.items()):
@@ -226,6 +282,9 @@ linkinfo = [
         f_us(1e6 / local_commit_iops) if local_commit_iops else "-",
         f_us(1e6 / remote_commit_iops) if remote_commit_iops else "-", f_us(floor_commit_us)),
 ]
+n1 = len(vals.get(("raw-node1", "randwrite-4k-qd1", "p50_us"), []))
+if 0 < n1 < RUNS:
+    linkinfo.append("node 1's disk measured in %d of %d rounds" % (n1, RUNS))
 if remote_src != "node 1's disk":
     linkinfo.append("(node 1's disk was not measured: its latency is taken to be node 0's)")
 
@@ -254,6 +313,26 @@ for r in rows:
         out.append("")
         lastw, lastm = r[0], r[1]
     out.append(fmtrow(r))
+
+
+def table_txt(hdr, rws, left):
+    wd = [max(len(str(r[i])) for r in rws + [hdr]) for i in range(len(hdr))]
+    lines = []
+    for r in [hdr] + rws:
+        lines.append("  ".join(str(c).ljust(wd[i]) if i < left else str(c).rjust(wd[i])
+                               for i, c in enumerate(r[:-1])) + ("  " + r[-1] if r[-1] else ""))
+    return lines
+
+
+if rs_rows:
+    out += ["", "Resync of %s MiB (written sequentially on node 0 while node 1 was disconnected; timed "
+            "from node 1's connect until node 0 sees it Connected, UpToDate, nothing out of sync):" % RESYNC_MB, ""]
+    out += table_txt(RS_HDR, rs_rows, 1)
+if wi_rows:
+    out += ["", "Write-intent log (node 0 alone, 4K random writes over %s MiB of vdb, %s s per point; "
+            "harepl standalone primary, --al-extents N):" % (meta.get("wi_size_mib", "?"),
+                                                            meta.get("wi_runtime_s", "?")), ""]
+    out += table_txt(WI_HDR, wi_rows, 2)
 out += ["",
         "x raw: / the raw disk; x limit: seq MB/s / link MB/s, sync qd1 p50 / floor, sync",
         "commits/s / floor rate; x DRBD: harepl-sync / drbd-C, harepl-async / drbd-A.",
@@ -278,6 +357,41 @@ md += ["", "x raw: ratio to the raw disk; x limit: seq MB/s to the link's TCP MB
        "latency to the floor, sync commits/s to the floor's rate; x DRBD: harepl sync to "
        "protocol C, harepl async to protocol A. Latency ratios above 1 are slower, "
        "throughput ratios below 1 are slower.", ""]
+
+
+def table_md(hdr, rws, left):
+    t = ["| " + " | ".join(hdr) + " |",
+         "|" + "|".join(["---"] * left + ["---:"] * (len(hdr) - left - 1) + ["---"]) + "|"]
+    t += ["| " + " | ".join(str(c) for c in r) + " |" for r in rws]
+    return t
+
+
+if rs_rows:
+    md += ["### Resync", "",
+           "%s MiB out of sync: node 1 (secondary) disconnects, node 0 (primary) writes %s MiB "
+           "sequentially (fio 1M qd8, new data every round), node 1 connects again; timed from "
+           "that connect (requested from node 0 over the control channel) until node 0 "
+           "sees the peer Connected, UpToDate and nothing out of sync (polled every 0.1 s), then "
+           "node 1's state and the md5 of both disks' first %s MiB are checked. harepl: "
+           "`ResyncRate = %s`; DRBD: `%s`. x link: to the link's TCP MB/s (iperf3, same run); "
+           "x DRBD: harepl to DRBD protocol C. \"MB/s in SyncSource\" leaves out the reconnection "
+           "(connect until SyncSource is first seen); \"sent MiB\": harepl's resync_bytes, "
+           "DRBD's growth of `ns` (all it sent)." % (
+               RESYNC_MB, RESYNC_MB, RESYNC_MB, meta.get("harepl_resync_rate", "?"),
+               meta.get("drbd_resync_opts", "?")), ""]
+    md += table_md(RS_HDR, rs_rows, 1) + [""]
+if wi_rows:
+    md += ["### Write-intent log", "",
+           "Node 0 alone (no peer), 4 KiB random writes (fio libaio, O_DIRECT) over %s MiB of its "
+           "vdb, %s s after %s s of ramp per point: the raw disk, and harepl as a standalone "
+           "primary on the same disk, its metadata created with `--al-extents 256` (1 GiB: covers "
+           "the disk, a log transaction only at the first write to each 4 MiB extent) or "
+           "`--al-extents 8` (32 MiB: most writes need a transaction). \"log tx\": `al_writes` "
+           "of `hareplctl status --json` after the point minus before it (ramp included); "
+           "per 1000 writes: over the device's `writes` in the same span. Latency: p50 at qd1, "
+           "p99 at qd32." % (meta.get("wi_size_mib", "?"), meta.get("wi_runtime_s", "?"),
+                             meta.get("wi_ramp_s", "?")), ""]
+    md += table_md(WI_HDR, wi_rows, 2) + [""]
 if data_notes:
     md += ["- " + x for x in data_notes] + [""]
 if failures:
@@ -312,6 +426,44 @@ with open(lat, "w") as f:
             f.write('"%s" %g %g %g\n' % (s, st[0] / 1000, st[1] / 1000, st[2] / 1000))
         else:
             f.write('"%s" ? ? ?\n' % s)
+# resync MB/s next to the link's, and write-intent IOPS / raw
+extra = ""
+if rs_rows:
+    rsd = os.path.join(DIR, "plot-resync.dat")
+    with open(rsd, "w") as f:
+        for name, s, w, m in [("link TCP (iperf3)", "link", "tcp", "MBps")] + \
+                [(x + " resync", x, "resync", "MBps") for x in RS_SYS]:
+            st = stat(s, w, m)
+            f.write('"%s" %s\n' % (name, ("%g %g %g" % st[:3]) if st else "? ? ?"))
+    extra += """set yrange [0:*]
+set title 'Resync of %(mb)s MiB (connect until in sync)'
+set ylabel 'MB/s'
+set key off
+plot '%(rsd)s' using 2:3:4:xtic(1) lc rgb '#228833' notitle
+""" % {"mb": RESYNC_MB, "rsd": rsd}
+wi_h = [x for x in WI_CASES if x != "raw"]
+if wi_h and WI_QDS:
+    wid = os.path.join(DIR, "plot-wi.dat")
+    with open(wid, "w") as f:
+        for q in WI_QDS:
+            w = "wi-randwrite-4k-qd" + q
+            raw = med("raw", w, "iops")
+            cells = []
+            for x in wi_h:
+                st = stat(x, w, "iops")
+                cells += (["%g" % (v / raw) for v in st[:3]] if st and raw else ["?"] * 3)
+            f.write('"4K rand write qd%s" %s\n' % (q, " ".join(cells)))
+    wplots = ", ".join("'%s' using %d:%d:%d%s title '%s'" % (
+        wid, 2 + 3 * i, 3 + 3 * i, 4 + 3 * i, ":xtic(1)" if i == 0 else "", x)
+        for i, x in enumerate(wi_h))
+    extra += """set yrange [0:1.2]
+set title 'Write-intent log: standalone harepl IOPS / raw disk'
+set ylabel 'IOPS / raw (bars: median, whiskers: min..max)'
+set key bottom right opaque box
+plot %(p)s, 1 notitle lc rgb 'black' dt 2, 0.9 title '-10%%' lc rgb 'red' dt 2
+""" % {"p": wplots}
+layout = "2,2" if extra else "1,2"
+size = "1400,1000" if extra else "1400,560"
 gp = os.path.join(DIR, "plot.gp")
 plots = []
 for i, s in enumerate(repl):
@@ -319,10 +471,10 @@ for i, s in enumerate(repl):
     plots.append("'%s' using %d:%d:%d%s title '%s'" % (dat, c, c + 1, c + 2,
                                                        ":xtic(1)" if i == 0 else "", s))
 with open(gp, "w") as f:
-    f.write("""set terminal pngcairo size 1400,560 font ',10'
+    f.write("""set terminal pngcairo size %(size)s font ',10'
 set output '%(png)s'
 set datafile missing '?'
-set multiplot layout 1,2 title "harepl vs DRBD 8.4, qemu TCG, %(date)s"
+set multiplot layout %(layout)s title "harepl vs DRBD 8.4, qemu TCG, %(date)s"
 set style data histograms
 set style histogram errorbars gap 1 lw 1
 set style fill solid 0.8 border -1
@@ -342,8 +494,9 @@ set ylabel 'ms'
 set style histogram errorbars gap 1 lw 1
 set key top left opaque box
 plot '%(lat)s' using 2:3:4:xtic(1) lc rgb '#4477aa' notitle%(floor)s
+%(extra)s
 unset multiplot
-""" % {"png": png, "date": date[:10], "plots": ", ".join(plots), "lat": lat,
+""" % {"png": png, "size": size, "layout": layout, "extra": extra, "date": date[:10], "plots": ", ".join(plots), "lat": lat,
        "floor": (", %g title 'floor of a sync write' lc rgb 'red' lw 2" % (floor_p50 / 1000)) if floor_p50 else ""})
 if shutil.which("gnuplot"):
     r = subprocess.run(["gnuplot", gp], capture_output=True, text=True)

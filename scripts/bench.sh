@@ -3,13 +3,17 @@
 #
 # bench.sh [--quick] - `make bench`: boot two VMs and measure, in one run,
 # the raw disk, the link, harepl sync and async and DRBD 8.4 protocol C and
-# A with the same fio workloads; then write the table (scripts/bench-report.sh).
+# A with the same fio workloads, a resync of 256 MiB (harepl sync, DRBD C)
+# and the write-intent log's cost (standalone harepl against the raw disk);
+# then write the tables (scripts/bench-report.sh).
 #
-#   full (default): tests/bench/full.sh, 3 rounds x 5 workloads x 5 systems,
-#       about 14 minutes; build/bench/results.txt, and updates
-#       Documentation/performance.md and Documentation/performance.png
+#   full (default): tests/bench/full.sh, 3 rounds x (5 workloads x 5
+#       systems, 2 resyncs, 3 x 2 write-intent points), about 19 minutes;
+#       build/bench/results.txt, and updates Documentation/performance.md
+#       and Documentation/performance.png
 #   --quick: tests/bench_quick.sh (the smoke test `make check` also runs),
-#       one 3 s point of 2 workloads per system; build/bench/quick/results.txt
+#       one 3 s point of 2 workloads per system, a 32 MiB resync each, one
+#       write-intent point; build/bench/quick/results.txt
 #
 # The VMs are those of scripts/run-tests.sh (two VMs joined by a qemu socket
 # netdev on 127.0.0.1), except that qemu runs with TCP_NODELAY on that
@@ -19,7 +23,8 @@
 # Environment: BENCH_NODELAY=0 (plain qemu), BENCH_MTU (default 9000),
 # BENCH_NORANDOMMAP=1 (fio may overwrite a block while it is in flight),
 # BENCH_RUNS, BENCH_RUNTIME (seconds per point), BENCH_SYSTEMS and
-# BENCH_WORKLOADS (comma-separated subsets), BENCH_NO_DOC=1 (full run
+# BENCH_WORKLOADS (comma-separated subsets), BENCH_RESYNC=0 (no resync
+# points), BENCH_RESYNC_MB, BENCH_WI=0 (no write-intent points), BENCH_NO_DOC=1 (full run
 # without touching Documentation/), BENCH_OUT (another output directory),
 # and what run-tests.sh takes (KERNEL, INITRAMFS, ...).
 set -eu
@@ -63,6 +68,9 @@ append=""
 [ -z "${BENCH_RUNTIME:-}" ] || append="$append bench_runtime=$BENCH_RUNTIME"
 [ -z "${BENCH_SYSTEMS:-}" ] || append="$append bench_systems=$BENCH_SYSTEMS"
 [ -z "${BENCH_WORKLOADS:-}" ] || append="$append bench_workloads=$BENCH_WORKLOADS"
+[ "${BENCH_RESYNC:-1}" != 0 ] || append="$append bench_resync=0"
+[ -z "${BENCH_RESYNC_MB:-}" ] || append="$append bench_resync_mb=$BENCH_RESYNC_MB"
+[ "${BENCH_WI:-1}" != 0 ] || append="$append bench_wi=0"
 export HAREPL_APPEND="${HAREPL_APPEND:-}$append"
 
 # Other VMs share the 2 host CPUs with ours: say so, the numbers suffer
