@@ -56,7 +56,8 @@ demo: deps
 	scripts/run-tests.sh -v demo
 
 # raw disk, link, harepl sync/async and DRBD 8.4 protocol C/A side by side in
-# two VMs (about 14 min; QUICK=1: the smoke test, about 2 min). Writes
+# two VMs, with resync and write-intent points (about 18 min on a quiet host,
+# 33 min on a loaded one; QUICK=1: the smoke test, about 2 min). Writes
 # build/bench/results.txt and Documentation/performance.{md,png}.
 bench: deps
 	$(MAKE) initramfs
