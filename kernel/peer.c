@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Peers and their connections. Each node listens on its address and
- * connects to each peer; the first connection whose handshake completes is
- * kept, and a second one is closed. A worker thread per peer connects (with
- * bounded, jittered backoff), then receives on the connection until it
- * ends, then cleans up and starts again. A listener thread per resource
+ * Peers and their connections. Each node listens on its address; of two
+ * nodes, the one with the lower node id connects to the other. A second
+ * connection (a peer that dials anyway) is closed. A worker thread per
+ * peer connects (with bounded, jittered backoff) or waits for the
+ * listener, then receives on the connection until it ends, then cleans up
+ * and starts again. A listener thread per resource
  * accepts and handshakes incoming connections.
  */
 
@@ -323,14 +324,29 @@ static int harepl_peer_try_connect(struct harepl_peer *peer)
 	return ret;
 }
 
+static bool harepl_peer_dials(struct harepl_peer *peer)
+{
+	return peer->res->md.node_id < peer->conf.node_id;
+}
+
 static int harepl_peer_worker(void *arg)
 {
 	struct harepl_peer *peer = arg;
 	unsigned long backoff = HAREPL_BACKOFF_MIN, wait;
 
 	while (!kthread_should_stop()) {
+		/*
+		 * Only the node with the lower id dials; the other waits for
+		 * its listener. Two connections made at once would each be
+		 * installed on one side and closed by the other, over and over,
+		 * each time after the generation ids were compared.
+		 */
+		if (!READ_ONCE(peer->sock) && !harepl_peer_dials(peer)) {
+			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
+							 kthread_should_stop(), HZ);
+			continue;
+		}
 		if (!READ_ONCE(peer->sock) && harepl_peer_try_connect(peer)) {
-			/* jittered, so that two nodes dialling at once part */
 			wait = backoff / 2 + get_random_u32_below(backoff / 2 + 1);
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
 							 kthread_should_stop(), wait);

@@ -106,9 +106,8 @@
  * ------------------
  *
  * Needs CAP_NET_ADMIN. Starts replication: listens on the local address
- * and connects to every peer (both sides listen and connect; the first
- * connection whose handshake completes is kept and a second one closed;
- * jittered backoff separates two nodes dialling at once). Sockets live in
+ * and connects to every peer with a higher node id (a peer with a lower
+ * one connects to us; a second connection is closed). Sockets live in
  * the caller's network namespace, which they keep alive until DISCONNECT.
  * Peer and local addresses must be of one family and have a port; there
  * may be at most as many peers as the superblock has bitmap slots (else
