@@ -3,10 +3,11 @@
 # harepl-test: vms=2 timeout=300 disks=256M
 #
 # `make demo`: two nodes in two VMs joined by a qemu socket network.
-# Both bring resource r0 up and connect; node 0 becomes primary, puts a
-# filesystem on it and writes files, which replicate synchronously to
-# node 1; then the roles switch (planned switchover) and node 1 mounts the
-# filesystem and finds the same files.
+# Both bring resource r0 up and connect; node 0 becomes primary (--force:
+# a new pair), which starts a full sync to node 1 in the background, puts
+# a filesystem on it and writes files, which replicate synchronously to
+# node 1; once the sync is done the roles switch (planned switchover) and
+# node 1 mounts the filesystem and finds the same files.
 . "${0%/*}/lib.sh"
 
 ME=$HAREPL_NODE
@@ -44,6 +45,14 @@ if [ "$ME" = 0 ]; then
 	run hareplctl status r0
 	run dmsetup status r0
 
+	say "the initial full sync to node1 runs in the background; wait for it"
+	if ! wait_for '[ "$(field "peers[0].connection")" = Connected ] &&
+			[ "$(field "peers[0].disk")" = UpToDate ]' 240; then
+		hareplctl status r0
+		die "the initial sync did not finish"
+	fi
+	run hareplctl status r0
+
 	say "planned switchover: demote, hand over to node1"
 	run hareplctl secondary r0 || die "secondary failed"
 	vm_send 9000 /tmp/sums || die "node1 did not take the checksums"
@@ -56,9 +65,8 @@ else
 	vm_receive 9000 180 /tmp/sums || die "no checksums from node0"
 	say "node0 handed over; promote and mount"
 	wait_for '[ "$(field "peers[0].role")" = Secondary ]' 10 || die "node0 still primary"
-	# --force: node1's disk is still marked Inconsistent (it has every
-	# write since both started blank, but without resync it cannot prove it)
-	run hareplctl primary --force r0 || die "promotion failed"
+	# no --force: the initial sync made node1's disk UpToDate
+	run hareplctl primary r0 || die "promotion failed"
 	run mount /dev/mapper/r0 /mnt/r0 || die "mount failed"
 	(cd /mnt/r0 && md5sum -c /tmp/sums) && verdict="same files" || verdict="different data"
 	cat /mnt/r0/README

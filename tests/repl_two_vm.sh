@@ -37,7 +37,9 @@ send() {
 
 wait_for "ping -c 1 -W 1 $PEER_IP >/dev/null 2>&1" 60 || die "peer unreachable"
 load_module
-run hareplctl create-md r0 >/dev/null || die "create-md failed"
+# fresh zero disks on both VMs: the same data, no initial sync needed
+run hareplctl create-md --uuid 0b8e6c1a-2f4d-4e5b-8a7c-9d0e1f2a3b4c --skip-initial-sync r0 \
+	>/dev/null || die "create-md failed"
 run hareplctl up r0 || die "up failed"
 SECTORS=$(hareplctl dump-md --json r0 | jq -r .data_sectors)
 # the other VM may boot a little later
