@@ -188,44 +188,47 @@ static void harepl_bm_dirty(struct harepl_bm *bm, int slot, unsigned long bit)
 	set_bit(bit / HAREPL_BM_PAGE_BITS, bm->dirty[slot]);
 }
 
+/*
+ * Sets (@set) or clears the bits of every chunk the range touches; returns
+ * how many changed.
+ */
+static unsigned long harepl_bm_change(struct harepl_resource *res, int slot,
+				      sector_t sector, u64 sectors, bool set)
+{
+	struct harepl_bm *bm = &res->bm;
+	unsigned long bit, last, n = 0;
+	bool changed;
+
+	if (slot < 0 || !bm->bits[slot] ||
+	    !harepl_bm_range(bm, sector, sectors, &bit, &last))
+		return 0;
+	for (; bit <= last; bit++) {
+		changed = set ? !test_and_set_bit_le(bit, bm->bits[slot]) :
+				test_and_clear_bit_le(bit, bm->bits[slot]);
+		if (changed) {
+			harepl_bm_dirty(bm, slot, bit);
+			n++;
+		}
+	}
+	if (set)
+		atomic64_add(n, &bm->count[slot]);
+	else
+		atomic64_sub(n, &bm->count[slot]);
+	return n;
+}
+
 /* Sets the bits of every chunk the range touches; returns how many were new. */
 unsigned long harepl_bm_set(struct harepl_resource *res, int slot,
 			    sector_t sector, u64 sectors)
 {
-	struct harepl_bm *bm = &res->bm;
-	unsigned long bit, last, n = 0;
-
-	if (slot < 0 || !bm->bits[slot] ||
-	    !harepl_bm_range(bm, sector, sectors, &bit, &last))
-		return 0;
-	for (; bit <= last; bit++) {
-		if (!test_and_set_bit_le(bit, bm->bits[slot])) {
-			harepl_bm_dirty(bm, slot, bit);
-			n++;
-		}
-	}
-	atomic64_add(n, &bm->count[slot]);
-	return n;
+	return harepl_bm_change(res, slot, sector, sectors, true);
 }
 
-/* Clears the bits of the chunks the range covers; returns how many were set. */
+/* Clears the bits of the chunks the range touches; returns how many were set. */
 unsigned long harepl_bm_clear(struct harepl_resource *res, int slot,
 			      sector_t sector, u64 sectors)
 {
-	struct harepl_bm *bm = &res->bm;
-	unsigned long bit, last, n = 0;
-
-	if (slot < 0 || !bm->bits[slot] ||
-	    !harepl_bm_range(bm, sector, sectors, &bit, &last))
-		return 0;
-	for (; bit <= last; bit++) {
-		if (test_and_clear_bit_le(bit, bm->bits[slot])) {
-			harepl_bm_dirty(bm, slot, bit);
-			n++;
-		}
-	}
-	atomic64_sub(n, &bm->count[slot]);
-	return n;
+	return harepl_bm_change(res, slot, sector, sectors, false);
 }
 
 void harepl_bm_set_all(struct harepl_resource *res, int slot)
