@@ -79,7 +79,9 @@ ktap_test_skip() {
 	KTAP_CNT_SKIP=$((KTAP_CNT_SKIP + 1))
 }
 
-# ktap_test_result NAME CMD...: run CMD, report NAME as passed or failed by its status
+# ktap_test_result NAME CMD...: run CMD, report NAME as passed or failed by its status.
+# CMD is one command: in `ktap_test_result x [ A ] && [ B ]` only A is asserted
+# (B runs after the report); write `ktap_test_result x eval '[ A ] && [ B ]'`
 ktap_test_result() {
 	_name=$1
 	shift

@@ -64,13 +64,14 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		set -- $got
 		sent=$1 marked=$2 md5_0=$3
 		log "round $R: node0 resynced $sent bytes, its log marked $marked bytes; hot set $HOT_SET"
+		marked=$(repl_num "$marked")
 		ktap_test_result "round${R}_log_marked_at_most_the_hot_set" \
-			[ "$(repl_num "$marked")" -gt 0 ] && [ "$marked" -le $HOT_SET ]
+			eval '[ "$marked" -gt 0 ] && [ "$marked" -le $HOT_SET ]'
 		ktap_test_result "round${R}_resync_within_the_hot_set" \
 			[ "$(repl_num "$sent")" -le $HOT_SET ]
 		md5_1=$(data_md5)
 		log "round $R: data md5 node0 $md5_0, node1 $md5_1"
-		ktap_test_result "round${R}_data_identical" [ -n "$md5_1" ] && [ "$md5_0" = "$md5_1" ]
+		ktap_test_result "round${R}_data_identical" eval '[ -n "$md5_1" ] && [ "$md5_0" = "$md5_1" ]'
 		echo "md5 $md5_1" >/tmp/md5.msg
 		vm_send 9200 /tmp/md5.msg || log "node0 did not listen on 9200"
 		R=$((R + 1))
@@ -103,7 +104,7 @@ fi
 if [ "$BOOT" -gt 1 ]; then
 	sent=$(repl_num "$(pfield resync_bytes)")
 	log "boot $BOOT: resync sent $sent bytes"
-	ktap_test_result "boot${BOOT}_resync_within_the_hot_set" [ "$sent" -ge 0 ] && [ "$sent" -le $HOT_SET ]
+	ktap_test_result "boot${BOOT}_resync_within_the_hot_set" eval '[ "$sent" -ge 0 ] && [ "$sent" -le $HOT_SET ]'
 	md5=$(data_md5)
 	vm_back 9100 "$sent $marked $md5" || die "node1 did not listen on 9100"
 	msg=$(vm_hear 9200 120)
