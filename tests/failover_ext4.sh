@@ -116,11 +116,14 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		[ "$1 $2" = "plan $R" ] || die "round $R: node0 sent '$*' instead of its plan"
 		if [ "$R" -gt 1 ]; then
 			prc=$3 ver=$(repl_num "$4") bad=$5
-			log "round $((R - 1)): node0 back as primary: primary exit $prc, files verified $ver, failed $bad"
+			log "round $((R - 1)): node0 back as primary: primary exit $prc, files verified $ver of $(wc -l </tmp/state), failed $bad"
+			nstate=$(wc -l </tmp/state)
 			ktap_test_result "round$((R - 1))_switchback_files_match" \
-				eval '[ "$prc" = 0 ] && [ "$ver" -gt 0 ] && [ "$bad" = 0 ]'
+				eval '[ "$prc" = 0 ] && [ "$ver" -gt 0 ] && [ "$ver" = "$nstate" ] && [ "$bad" = 0 ]'
 		fi
 		sed 1d /tmp/plan >/tmp/plan.list
+		[ "$(wc -l </tmp/plan.list)" = $PLAN_FILES ] ||
+			die "round $R: the plan has $(wc -l </tmp/plan.list) writes, not $PLAN_FILES"
 		# nc quits once its stdin ends: hold it open with a fifo
 		rm -f /tmp/done /tmp/hold
 		mkfifo /tmp/hold
@@ -239,9 +242,10 @@ if [ "$HAREPL_NODE" = 1 ]; then
 	set -- $msg
 	# shellcheck disable=SC2034 # read by eval
 	word=$1 prc=$2 ver=$(repl_num "$3") bad=$4
-	log "round $ROUNDS: node0 back as primary: primary exit $prc, files verified $ver, failed $bad"
+	nstate=$(wc -l </tmp/state)
+	log "round $ROUNDS: node0 back as primary: primary exit $prc, files verified $ver of $nstate, failed $bad"
 	ktap_test_result "round${ROUNDS}_switchback_files_match" \
-		eval '[ "$word" = final ] && [ "$prc" = 0 ] && [ "$ver" -gt 0 ] && [ "$bad" = 0 ]'
+		eval '[ "$word" = final ] && [ "$prc" = 0 ] && [ "$ver" -gt 0 ] && [ "$ver" = "$nstate" ] && [ "$bad" = 0 ]'
 	check_dmesg
 	ktap_finished
 fi

@@ -409,9 +409,12 @@ vm_send() {
 	wait_for "timeout 10 nc $_vs_peer $1 <'$2' 2>/dev/null" 60
 }
 
-# vm_receive PORT TIMEOUT_S FILE: (two VMs) wait for one connection on PORT, store what it sent in FILE
+# vm_receive PORT TIMEOUT_S FILE: (two VMs) wait for one connection on PORT, store what it sent in FILE.
+# (busybox nc -l with its stdin at EOF quits after its first read from the
+# network, so a message of more than one segment was cut: cat takes it all.)
 vm_receive() {
-	timeout "$2" nc -l -p "$1" </dev/null >"$3"
+	: >"$3"
+	timeout "$2" nc -l -p "$1" -e /bin/sh -c "exec cat >'$3'" </dev/null
 }
 
 # vm_conf DISK SECRET MODE [Key=Value...]: (two VMs) /etc/harepl/r0.conf for this node and the other, extra keys in [Peer]
