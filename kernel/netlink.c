@@ -15,6 +15,9 @@
 
 static struct genl_family harepl_genl_family;
 
+/* A resource with HAREPL_MAX_PEERS peers takes more than a page */
+#define HAREPL_NL_MSG_SIZE	(2 * NLMSG_DEFAULT_SIZE)
+
 static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_NAME]	= { .type = NLA_NUL_STRING, .len = HAREPL_NAME_MAX - 1 },
 	[HAREPL_A_RES_ROLE]	= NLA_POLICY_MAX(NLA_U32, HAREPL_ROLE_MAX),
@@ -23,6 +26,7 @@ static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_SECRET]	= { .type = NLA_BINARY, .len = HAREPL_SECRET_MAX },
 	[HAREPL_A_RES_PEERS]	= { .type = NLA_NESTED },
 	[HAREPL_A_PEER_ID]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MD_MAX_PEERS),
+	[HAREPL_A_CONNECT_FLAGS] = NLA_POLICY_MASK(NLA_U32, __HAREPL_CONNECT_F_ALL),
 };
 
 static struct netlink_range_validation harepl_rate_range = {
@@ -46,6 +50,7 @@ static const struct nla_policy harepl_peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_ON_CONGESTION] = NLA_POLICY_MAX(NLA_U32, HAREPL_CONGESTION_MAX),
 	[HAREPL_PEER_A_RESYNC_RATE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_rate_range),
 	[HAREPL_PEER_A_CSUMS]	= NLA_POLICY_MAX(NLA_U32, 1),
+	[HAREPL_PEER_A_AFTER_SB] = NLA_POLICY_MAX(NLA_U32, HAREPL_AFTER_SB_MAX),
 };
 
 enum harepl_mcgrp {
@@ -69,10 +74,14 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	enum harepl_role role;
 	enum harepl_disk_state disk;
 	struct nlattr *nest;
+	enum harepl_sb_result sb_result;
+	char sb_reason[sizeof(peer->sb_reason)];
 	u64 gen_current;
 	bool have;
 
 	spin_lock(&peer->lock);
+	sb_result = peer->sb_result;
+	memcpy(sb_reason, peer->sb_reason, sizeof(sb_reason));
 	st = peer->state;
 	role = peer->peer_role;
 	disk = peer->peer_disk;
@@ -113,7 +122,10 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	    nla_put_u64_64bit(skb, HAREPL_PEER_A_VERIFY_DIFF,
 			      atomic64_read(&peer->verify_diff), HAREPL_PEER_A_PAD) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_RESYNC_RATE_MAX, c->resync_rate) ||
-	    nla_put_u32(skb, HAREPL_PEER_A_CSUMS, c->csums))
+	    nla_put_u32(skb, HAREPL_PEER_A_CSUMS, c->csums) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_AFTER_SB, c->after_sb) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_SB_RESULT, sb_result) ||
+	    nla_put_string(skb, HAREPL_PEER_A_SB_REASON, sb_reason))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -210,7 +222,7 @@ static int harepl_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = genlmsg_new(HAREPL_NL_MSG_SIZE, GFP_KERNEL);
 	if (!msg) {
 		NL_SET_ERR_MSG(info->extack, "out of memory");
 		return -ENOMEM;
@@ -449,6 +461,9 @@ static int harepl_nl_peer_conf(struct harepl_resource *res, struct nlattr *attr,
 	c->resync_rate = tb[HAREPL_PEER_A_RESYNC_RATE_MAX] ?
 			 nla_get_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX]) : 102400;
 	c->csums = tb[HAREPL_PEER_A_CSUMS] && nla_get_u32(tb[HAREPL_PEER_A_CSUMS]);
+	c->after_sb = tb[HAREPL_PEER_A_AFTER_SB] ?
+		      nla_get_u32(tb[HAREPL_PEER_A_AFTER_SB]) :
+		      HAREPL_AFTER_SB_DISCONNECT;
 	return 0;
 }
 
@@ -490,7 +505,7 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 	struct harepl_resource *res;
 	struct sockaddr_storage local;
 	struct nlattr *secret;
-	unsigned int n;
+	unsigned int n, i;
 	int ret, local_len;
 
 	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_LOCAL_ADDR) ||
@@ -525,6 +540,12 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_ATTR(info->extack, secret, "empty secret (leave it out instead)");
 		ret = -EINVAL;
 		goto out;
+	}
+	if (info->attrs[HAREPL_A_CONNECT_FLAGS] &&
+	    (nla_get_u32(info->attrs[HAREPL_A_CONNECT_FLAGS]) &
+	     HAREPL_CONNECT_F_DISCARD_MY_DATA)) {
+		for (i = 0; i < n; i++)
+			confs[i].discard_my_data = true;
 	}
 	ret = harepl_connect(res, &local, local_len,
 			     secret ? nla_data(secret) : NULL,
@@ -573,7 +594,7 @@ void harepl_nl_event(struct harepl_resource *res, enum harepl_event event)
 		return;
 	/* numbered first, so that a dropped event leaves a gap */
 	seq = harepl_next_event_seq(net);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = genlmsg_new(HAREPL_NL_MSG_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &harepl_genl_family, 0, HAREPL_CMD_EVENT);

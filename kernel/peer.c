@@ -417,6 +417,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	atomic_set(&peer->rs_inflight, 0);
 	peer->res = res;
 	peer->conf = *conf;
+	peer->discard_my_data = conf->discard_my_data;
 	snprintf(peer->addr_str, sizeof(peer->addr_str), "%pISpc", &conf->addr);
 	spin_lock_init(&peer->lock);
 	peer->state = HAREPL_CONN_CONNECTING;

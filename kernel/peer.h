@@ -25,6 +25,7 @@ struct harepl_gens {
 	u64 history[HAREPL_MD_HISTORY];
 	u64 oos_chunks;
 	u32 flags;			/* enum harepl_wire_gens_flag */
+	u32 after_sb;			/* enum harepl_after_sb */
 };
 
 /* What CONNECT asks for one peer */
@@ -38,13 +39,16 @@ struct harepl_peer_conf {
 	enum harepl_congestion on_congestion;
 	u32 resync_rate;		/* KiB/s */
 	bool csums;
+	enum harepl_after_sb after_sb;
+	bool discard_my_data;		/* HAREPL_CONNECT_F_DISCARD_MY_DATA */
 };
 
 /*
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state, @stopping, @peer_gens, @split_brain and the resync flags
+ * @have_state, @stopping, @peer_gens, @split_brain, @discard_my_data,
+ * @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
  * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
  * @send_mutex serialises everything written to @sock and
@@ -106,6 +110,9 @@ struct harepl_peer {
 	struct harepl_gens peer_gens;
 	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
+	bool discard_my_data;		/* until the first decision */
+	enum harepl_sb_result sb_result; /* the last split-brain decision */
+	char sb_reason[160];		/* and why, for HAREPL_PEER_A_SB_REASON */
 
 	/* resync and verify, see resync.c */
 	struct task_struct *rs_thread;	/* the source's sender */

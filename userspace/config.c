@@ -22,7 +22,7 @@
 
 enum section { SEC_NONE, SEC_RESOURCE, SEC_PEER, SEC_UNKNOWN };
 
-#define MAX_KEYS 8
+#define MAX_KEYS 9
 
 struct parser {
 	struct conf *conf;
@@ -309,6 +309,17 @@ static void set_peer_csums(struct parser *p, const char *val)
 		peer->csums_line = p->line;
 }
 
+static void set_peer_after_sb(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+
+	if (after_sb_parse(val, &peer->after_sb))
+		peer->after_sb_line = p->line;
+	else
+		perr(p, "bad AfterSplitBrain '%s': expected disconnect, discard-zero-changes, discard-younger-primary or discard-least-changes",
+		     val);
+}
+
 static const struct key_def resource_keys[] = {
 	{ "Name",	false,	set_name },
 	{ "Device",	false,	set_device },
@@ -329,6 +340,7 @@ static const struct key_def peer_keys[] = {
 	{ "OnCongestion", false, set_peer_congestion },
 	{ "ResyncRate",	false,	set_peer_resync_rate },
 	{ "Csums",	false,	set_peer_csums },
+	{ "AfterSplitBrain", false, set_peer_after_sb },
 };
 
 static const struct section_def {

@@ -13,6 +13,8 @@ static const char *const disks[] = HAREPL_DISK_NAMES;
 static const char *const conns[] = HAREPL_CONN_NAMES;
 static const char *const modes[] = HAREPL_MODE_NAMES;
 static const char *const congestions[] = HAREPL_CONGESTION_NAMES;
+static const char *const after_sbs[] = HAREPL_AFTER_SB_NAMES;
+static const char *const sb_results[] = HAREPL_SB_RESULT_NAMES;
 
 static const char *const events[] = {
 	[HAREPL_EVENT_UNSPEC]		= "unknown",
@@ -42,6 +44,8 @@ _Static_assert(ARRAY_SIZE(conns) == __HAREPL_CONN_MAX, "connection state names")
 _Static_assert(ARRAY_SIZE(modes) == __HAREPL_MODE_MAX, "mode names");
 _Static_assert(ARRAY_SIZE(congestions) == __HAREPL_CONGESTION_MAX, "congestion names");
 _Static_assert(ARRAY_SIZE(events) == __HAREPL_EVENT_MAX, "event names");
+_Static_assert(ARRAY_SIZE(after_sbs) == __HAREPL_AFTER_SB_MAX, "split-brain policy names");
+_Static_assert(ARRAY_SIZE(sb_results) == __HAREPL_SB_MAX, "split-brain result names");
 _Static_assert(1U << ARRAY_SIZE(md_flags) == __HAREPL_MDF_ALL + 1, "md flag names");
 
 static const char *lookup(const char *const *names, size_t n, uint32_t v)
@@ -79,6 +83,16 @@ const char *congestion_name(uint32_t congestion)
 	return lookup(congestions, ARRAY_SIZE(congestions), congestion);
 }
 
+const char *after_sb_name(uint32_t policy)
+{
+	return lookup(after_sbs, ARRAY_SIZE(after_sbs), policy);
+}
+
+const char *sb_result_name(uint32_t result)
+{
+	return lookup(sb_results, ARRAY_SIZE(sb_results), result);
+}
+
 static bool parse(const char *const *names, size_t n, const char *s, uint32_t *v)
 {
 	size_t i;
@@ -100,6 +114,11 @@ bool mode_parse(const char *s, uint32_t *mode)
 bool congestion_parse(const char *s, uint32_t *congestion)
 {
 	return parse(congestions, ARRAY_SIZE(congestions), s, congestion);
+}
+
+bool after_sb_parse(const char *s, uint32_t *policy)
+{
+	return parse(after_sbs, ARRAY_SIZE(after_sbs), s, policy);
 }
 
 void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote)

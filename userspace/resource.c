@@ -45,6 +45,7 @@ static const struct nla_policy policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_AL_EXTENTS]	= { .type = NLA_U32 },
 	[HAREPL_A_RES_AL_WRITES]	= { .type = NLA_U64 },
 	[HAREPL_A_PEER_ID]		= { .type = NLA_U32 },
+	[HAREPL_A_CONNECT_FLAGS]	= { .type = NLA_U32 },
 };
 
 static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
@@ -71,6 +72,9 @@ static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_VERIFY_DIFF]	= { .type = NLA_U64 },
 	[HAREPL_PEER_A_RESYNC_RATE_MAX]	= { .type = NLA_U32 },
 	[HAREPL_PEER_A_CSUMS]		= { .type = NLA_U32 },
+	[HAREPL_PEER_A_AFTER_SB]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_SB_RESULT]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_SB_REASON]	= { .type = NLA_STRING, .maxlen = 192 },
 };
 
 _Static_assert(HAREPL_A_MAX < 64, "struct res_info.has has a bit per attribute");
@@ -109,6 +113,10 @@ static void peer_parse_resync(struct nlattr **tb, struct peer_info *pi)
 	opt_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX], &pi->resync_rate_max);
 	opt_u32(tb[HAREPL_PEER_A_CSUMS], &csums);
 	pi->csums = csums != 0;
+	opt_u32(tb[HAREPL_PEER_A_AFTER_SB], &pi->after_sb);
+	opt_u32(tb[HAREPL_PEER_A_SB_RESULT], &pi->sb_result);
+	if (tb[HAREPL_PEER_A_SB_REASON])
+		nla_strlcpy(pi->sb_reason, tb[HAREPL_PEER_A_SB_REASON], sizeof(pi->sb_reason));
 }
 
 static void res_parse_gen(struct nlattr **tb, struct res_info *ri)
@@ -392,10 +400,16 @@ static void peer_print_resync(FILE *f, const struct peer_info *pi)
 	bool verify = pi->conn == HAREPL_CONN_VERIFY_SOURCE ||
 		      pi->conn == HAREPL_CONN_VERIFY_TARGET;
 
+	if (PEER_HAS(pi, HAREPL_PEER_A_AFTER_SB))
+		fprintf(f, "    after split brain: %s\n", after_sb_name(pi->after_sb));
 	if (pi->conn == HAREPL_CONN_SPLIT_BRAIN) {
-		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied\n");
+		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied%s%s\n",
+			pi->sb_reason[0] ? ": " : "", pi->sb_reason);
 		return;
 	}
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_RESULT) && pi->sb_result != HAREPL_SB_NONE)
+		fprintf(f, "    split brain %s: %s\n", sb_result_name(pi->sb_result),
+			pi->sb_reason);
 	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi))
 		return;
 	fprintf(f, "    %s %.1f%% of %s", verify ? "verify" : "resync",
@@ -511,6 +525,12 @@ static void peer_print_json_resync(FILE *f, const struct peer_info *pi)
 		      pi->resync_rate_max);
 	if (PEER_HAS(pi, HAREPL_PEER_A_CSUMS))
 		fprintf(f, ",\"csums\":%s", pi->csums ? "true" : "false");
+	if (PEER_HAS(pi, HAREPL_PEER_A_AFTER_SB))
+		json_key_str(f, "after_split_brain", after_sb_name(pi->after_sb));
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_RESULT))
+		json_key_str(f, "split_brain", sb_result_name(pi->sb_result));
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_REASON))
+		json_key_str(f, "split_brain_reason", pi->sb_reason);
 	if (!peer_has_progress(pi))
 		return;
 	fprintf(f, ",\"resync_percent\":%.1f,\"resync_eta_s\":", peer_resync_percent(pi));

@@ -27,6 +27,9 @@ struct peer_info {
 	uint64_t resync_total, resync_done, resync_rate, resync_bytes, verify_diff;
 	uint32_t resync_rate_max;	/* KiB/s */
 	bool csums;
+	/* issue 8: split brain */
+	uint32_t after_sb, sb_result;	/* enum harepl_after_sb, _sb_result */
+	char sb_reason[192];
 	uint32_t has;			/* bit HAREPL_PEER_A_x: attribute x present */
 };
 

@@ -74,7 +74,10 @@
  *            different
  *        HAREPL_PEER_A_TIMEOUT_MS, HAREPL_PEER_A_SNDBUF,
  *        HAREPL_PEER_A_ON_CONGESTION, HAREPL_PEER_A_RESYNC_RATE_MAX,
- *        HAREPL_PEER_A_CSUMS: as configured
+ *        HAREPL_PEER_A_CSUMS, HAREPL_PEER_A_AFTER_SB: as configured
+ *        HAREPL_PEER_A_SB_RESULT: NLA_U32, enum harepl_sb_result, the last
+ *            split-brain decision with this peer since CONNECT
+ *        HAREPL_PEER_A_SB_REASON: NLA_NUL_STRING, why (empty when none)
  *
  * HAREPL_A_RES_PEERS is an empty nest when there are no peers; every peer
  * attribute is present except ROLE and DISK_STATE, which are sent only
@@ -136,6 +139,14 @@
  *            further while application writes are in flight
  *        HAREPL_PEER_A_CSUMS: NLA_U32, 0 or 1: a full resync sends
  *            checksums first and data only where they differ
+ *        HAREPL_PEER_A_AFTER_SB: NLA_U32, enum harepl_after_sb, default
+ *            HAREPL_AFTER_SB_DISCONNECT: how a split brain with this peer
+ *            is resolved; the peer must be configured the same
+ *    HAREPL_A_CONNECT_FLAGS: NLA_U32, HAREPL_CONNECT_F_* bits, optional:
+ *        HAREPL_CONNECT_F_DISCARD_MY_DATA makes this node the sync target
+ *        of a split brain the first handshake with each peer finds (unless
+ *        it is primary or the peer says the same); without a split brain
+ *        it is ignored (logged)
  *
  * EBUSY when the resource is already connected (disconnect first).
  *
@@ -190,9 +201,12 @@
  *
  * HAREPL_EVENT_RESYNC reports a resync or verify starting, about once a
  * second while it runs (progress in the peer attributes), and ending.
- * HAREPL_EVENT_SPLIT_BRAIN: a peer's connection state became SplitBrain
- * (both nodes changed their data while apart); the nodes stay
- * disconnected, nothing is copied, until DISCONNECT and CONNECT.
+ * HAREPL_EVENT_SPLIT_BRAIN: a split brain (both nodes changed their data
+ * while apart) was found with a peer and decided: HAREPL_PEER_A_SB_RESULT
+ * and _SB_REASON say how. Refused: the peer's connection state is
+ * SplitBrain, the nodes stay disconnected and nothing is copied until
+ * DISCONNECT and CONNECT. Resolved: one node's changes since the split are
+ * overwritten by a resync from the other (Documentation/split-brain.rst).
  *
  * On-disk metadata
  * ================
@@ -274,6 +288,7 @@ enum harepl_attr {
 	HAREPL_A_RES_AL_EXTENTS,
 	HAREPL_A_RES_AL_WRITES,
 	HAREPL_A_PEER_ID,
+	HAREPL_A_CONNECT_FLAGS,
 	__HAREPL_A_MAX
 };
 
@@ -304,6 +319,9 @@ enum harepl_peer_attr {
 	HAREPL_PEER_A_VERIFY_DIFF,
 	HAREPL_PEER_A_RESYNC_RATE_MAX,
 	HAREPL_PEER_A_CSUMS,
+	HAREPL_PEER_A_AFTER_SB,
+	HAREPL_PEER_A_SB_RESULT,
+	HAREPL_PEER_A_SB_REASON,
 	__HAREPL_PEER_A_MAX
 };
 
@@ -328,6 +346,38 @@ enum harepl_congestion {
 };
 
 #define HAREPL_CONGESTION_MAX (__HAREPL_CONGESTION_MAX - 1)
+
+/*
+ * HAREPL_PEER_A_AFTER_SB: what a split brain with this peer resolves to
+ * (Documentation/split-brain.rst). Both nodes must use the same policy.
+ */
+enum harepl_after_sb {
+	HAREPL_AFTER_SB_DISCONNECT,		/* never discard: stay apart */
+	HAREPL_AFTER_SB_DISCARD_ZERO_CHANGES,	/* the node that wrote nothing */
+	HAREPL_AFTER_SB_DISCARD_YOUNGER_PRIMARY, /* promoted after the split */
+	HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES,	/* fewer chunks changed */
+	__HAREPL_AFTER_SB_MAX
+};
+
+#define HAREPL_AFTER_SB_MAX (__HAREPL_AFTER_SB_MAX - 1)
+
+/* HAREPL_PEER_A_SB_RESULT: the last split-brain decision with this peer */
+enum harepl_sb_result {
+	HAREPL_SB_NONE,			/* no split brain since CONNECT */
+	HAREPL_SB_REFUSED,		/* detected, nothing resolved or copied */
+	HAREPL_SB_DISCARD_LOCAL,	/* resolved: this node's changes go */
+	HAREPL_SB_DISCARD_PEER,		/* resolved: the peer's changes go */
+	__HAREPL_SB_MAX
+};
+
+#define HAREPL_SB_MAX (__HAREPL_SB_MAX - 1)
+
+/* HAREPL_A_CONNECT_FLAGS */
+enum harepl_connect_flag {
+	/* in a split brain found by this CONNECT, this node is sync target */
+	HAREPL_CONNECT_F_DISCARD_MY_DATA = 1U << 0,
+	__HAREPL_CONNECT_F_ALL = HAREPL_CONNECT_F_DISCARD_MY_DATA
+};
 
 enum harepl_role {
 	HAREPL_ROLE_SECONDARY,
@@ -422,6 +472,20 @@ enum harepl_event {
 	[HAREPL_CONGESTION_AHEAD]	= "ahead",	\
 }
 
+#define HAREPL_AFTER_SB_NAMES {					\
+	[HAREPL_AFTER_SB_DISCONNECT]	= "disconnect",		\
+	[HAREPL_AFTER_SB_DISCARD_ZERO_CHANGES] = "discard-zero-changes", \
+	[HAREPL_AFTER_SB_DISCARD_YOUNGER_PRIMARY] = "discard-younger-primary", \
+	[HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES] = "discard-least-changes", \
+}
+
+#define HAREPL_SB_RESULT_NAMES {				\
+	[HAREPL_SB_NONE]		= "none",		\
+	[HAREPL_SB_REFUSED]		= "refused",		\
+	[HAREPL_SB_DISCARD_LOCAL]	= "discarded-local",	\
+	[HAREPL_SB_DISCARD_PEER]	= "discarded-peer",	\
+}
+
 /* On-disk metadata, see above */
 #define HAREPL_MD_MAGIC		0x444d4c5045524148ULL	/* "HAREPLMD" */
 #define HAREPL_MD_VERSION	1
@@ -454,9 +518,18 @@ enum harepl_md_flag {
  * once stored as bytes).
  */
 #define HAREPL_MD_SLOT_FREE	0xffffffffU
+enum harepl_md_slot_flag {
+	/*
+	 * gen_bitmap was set when this node, primary, lost the peer (it was
+	 * primary at the split); clear: set on a promotion without the peer
+	 */
+	HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT = 1U << 0,
+	__HAREPL_MD_SLOTF_ALL		 = 0x1
+};
+
 struct harepl_md_slot {
 	__le32 node_id;			/* the peer, or HAREPL_MD_SLOT_FREE */
-	__le32 flags;			/* zero */
+	__le32 flags;			/* enum harepl_md_slot_flag */
 	__le64 gen_bitmap;		/* gen_current when tracking began, 0: none */
 	__le64 reserved[2];
 } __attribute__((packed));
