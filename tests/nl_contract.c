@@ -11,6 +11,8 @@
 #include <linux/genetlink.h>
 #include <linux/harepl.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,6 +93,32 @@ static void req_put_str(struct req *r, uint16_t type, const char *s)
 static void req_put_u32(struct req *r, uint16_t type, uint32_t v)
 {
 	req_put(r, type, &v, sizeof(v));
+}
+
+/* Opens a nested attribute; req_nest_end() closes it. */
+static struct nlattr *req_nest_start(struct req *r, uint16_t type)
+{
+	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nlh.nlmsg_len));
+
+	a->nla_type = type | NLA_F_NESTED;
+	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_HDRLEN;
+	return a;
+}
+
+static void req_nest_end(struct req *r, struct nlattr *a)
+{
+	a->nla_len = (char *)r + r->nlh.nlmsg_len - (char *)a;
+}
+
+static void req_put_sin(struct req *r, uint16_t type, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(addr),
+	};
+
+	req_put(r, type, &sin, sizeof(sin));
 }
 
 static void parse_extack(struct nlmsghdr *nlh, struct reply *rep)
@@ -374,6 +402,37 @@ TEST_F(nl, unknown_command)
 	req_init(&self->r, self->family, 0, HAREPL_CMD_MAX + 10);
 	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
 	ASSERT_EQ(-EOPNOTSUPP, self->rep.error);
+}
+
+TEST_F(nl, connect_unknown_flags)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_u32(&self->r, HAREPL_A_CONNECT_FLAGS, 0x80);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+/* A split-brain policy out of range is refused before anything connects. */
+TEST_F(nl, connect_bad_after_sb)
+{
+	struct nlattr *peers, *peer;
+
+	req_init(&self->r, self->family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_sin(&self->r, HAREPL_A_RES_LOCAL_ADDR, 0x7f000001, 7789);
+	req_put_u32(&self->r, HAREPL_A_CONNECT_FLAGS, HAREPL_CONNECT_F_DISCARD_MY_DATA);
+	peers = req_nest_start(&self->r, HAREPL_A_RES_PEERS);
+	peer = req_nest_start(&self->r, 0);
+	req_put_u32(&self->r, HAREPL_PEER_A_NODE_ID, 1);
+	req_put_sin(&self->r, HAREPL_PEER_A_ADDR, 0x7f000002, 7789);
+	req_put_u32(&self->r, HAREPL_PEER_A_AFTER_SB, HAREPL_AFTER_SB_MAX + 1);
+	req_nest_end(&self->r, peer);
+	req_nest_end(&self->r, peers);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-ERANGE, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
 }
 
 /* A role change is acked and multicast with increasing sequence numbers. */

@@ -47,7 +47,7 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..63"
+echo "1..64"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -207,6 +207,10 @@ rc=$?
 	grep -q "k14.conf:18: ResyncRate 5G out of range" "$T/err" &&
 	[ "$(wc -l <"$T/err")" -eq 4 ]
 ok $? "config: ResyncRate and Csums"
+conf k15 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "AfterSplitBrain = discard-older-primary"
+expect 3 "k15.conf:8: bad AfterSplitBrain 'discard-older-primary': expected disconnect, discard-zero-changes, discard-younger-primary or discard-least-changes" \
+	"config: bad AfterSplitBrain" -- "$HCTL" -c "$T/k15.conf" connect
 conf k5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
 	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 8M" \
 	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Mode = sync" "OnCongestion = ahead"
