@@ -29,9 +29,15 @@ sb_holds() {
 }
 
 # sb_setup [KEY=VALUE...]: a connected, in-sync pair, A primary, both with
-# the [Peer] keys given; events recorded from here on
+# the [Peer] keys given, nothing written at 8..25 MiB; events recorded from
+# here on
 sb_setup() {
 	repl_events_stop nsa nsb
+	# the regions written, from 8 to 25 MiB, zeroed: the disks are reused
+	for _sbs_dev in /dev/vdb /dev/vdc; do
+		dd if=/dev/zero of=$_sbs_dev bs=1M seek=8 count=17 oflag=direct conv=notrunc 2>/dev/null ||
+			die "zeroing $_sbs_dev failed"
+	done
 	repl_setup sync Timeout=2s "$@"
 	repl_events_start nsa nsb
 	log "--- scenario: $* (data area $REPL_SECTORS sectors)"
@@ -141,9 +147,19 @@ sb_kept_own() {
 		sb_holds /dev/vdc 16 "$(sb_md5 /tmp/b_own)" && sb_holds /dev/vdc 8 "$SB_ZERO_1M"
 }
 
+# sb_events_keep: stop the event listeners, keeping what they printed in
+# /tmp/events-all-NS.json (repl_events_start truncates /tmp/events-NS.json)
+sb_events_keep() {
+	repl_events_stop nsa nsb
+	for _sbe_ns in nsa nsb; do
+		cat "/tmp/events-$_sbe_ns.json" >>"/tmp/events-all-$_sbe_ns.json" 2>/dev/null
+	done
+	return 0
+}
+
 sb_done() {
 	repl_events_log nsa
 	repl_events_log nsb
-	repl_events_stop nsa nsb
+	sb_events_keep
 	repl_down
 }
