@@ -99,7 +99,7 @@ python3 "$DIR/poke_md.py" "$T/n0" &&
 	"$HCTL" -c "$T/n0.conf" dump-md --json | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 sys.exit(d["slots"] != [{"index": 1, "node_id": 2, "gen_bitmap": "0x1122334455667788",
-	"oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
+	"primary_at_split": False, "oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
 ok $? "dump-md --json: slot in use, its out-of-sync chunks, current write-intent block"
 "$HCTL" -c "$T/n0.conf" dump-md >"$T/out" &&
 	grep -q '^slot 1 *node 2, gen_bitmap 0x1122334455667788, out of sync 4 chunks (16.0 KiB)$' "$T/out" &&
