@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=1 timeout=600 disks=64M,64M
+# harepl-test: vms=1 timeout=600 disks=32M,32M
 #
 # Manual split-brain resolution with connect --discard-my-data. A connected
 # pair (default policy: disconnect) loses its link; B is promoted; both
@@ -15,11 +15,13 @@
 #     (A's and B's changes), split-brain events on both naming the victim;
 #   and, the pair in sync, --discard-my-data without a split brain is
 #     ignored: nothing resynced, the log says so.
+# events --json printed one object per line with seq and time throughout,
+# for role, connection, disk, resync and split-brain changes.
 . "${0%/*}/lib.sh"
 . "${0%/*}/split_brain_lib.sh"
 
 ktap_print_header
-ktap_set_plan 7
+ktap_set_plan 8
 MIB=$((1 << 20))
 
 load_module
@@ -38,7 +40,7 @@ ktap_test_result "default_policy_refuses" default_refused
 # sb_again [A_ARGS] [B_ARGS]: disconnect both, connect B then A
 sb_again() {
 	repl_ctl nsa disconnect r0 >/dev/null && repl_ctl nsb disconnect r0 >/dev/null || return 1
-	repl_events_stop nsa nsb
+	sb_events_keep
 	repl_events_start nsa nsb
 	run repl_ctl nsb connect $2 r0 && run repl_ctl nsa connect $1 r0
 }
@@ -82,6 +84,25 @@ ignored() {
 }
 ktap_test_result "discard_my_data_without_split_brain_is_ignored" ignored
 sb_done
+
+# events --json: every line one JSON object with seq, time and time_ns; the
+# victim saw role, connection, disk, resync and split-brain events
+events_json() {
+	for ns in nsa nsb; do
+		n=$(wc -l <"/tmp/events-all-$ns.json")
+		good=$(jq -c 'select(type == "object" and (.seq | type) == "number" and
+			(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")) and
+			(.time_ns | type) == "number" and (.event | type) == "string")' \
+			"/tmp/events-all-$ns.json" | wc -l)
+		log "$ns: $n event lines, $good well-formed"
+		[ "$n" -gt 0 ] && [ "$n" -eq "$good" ] || return 1
+	done
+	for ev in role connection disk resync split-brain; do
+		jq -c "select(.event == \"$ev\")" /tmp/events-all-nsa.json 2>/dev/null | grep -q . ||
+			{ log "nsa: no $ev event"; return 1; }
+	done
+}
+ktap_test_result "events_json_one_object_per_line_with_time" events_json
 
 check_dmesg
 ktap_finished

@@ -133,9 +133,10 @@ sb_resolved() {
 		{ log "$1: no split-brain event discarded-local"; return 1; }
 	repl_event_seen "$2" ".event == \"split-brain\" and .peers[0].split_brain == \"discarded-peer\" and (.peers[0].split_brain_reason | test(\"$3\"))" ||
 		{ log "$2: no split-brain event discarded-peer"; return 1; }
-	repl_same_data "$REPL_SECTORS" || return 1
-	_sbv=$(disk_md5 /dev/vdb "$REPL_SECTORS")
-	[ "$_sbv" = "$SB_KEEP" ] || { log "data is not the survivor's: $_sbv"; return 1; }
+	_sbv_a=$(disk_md5 /dev/vdb "$REPL_SECTORS")
+	_sbv_b=$(disk_md5 /dev/vdc "$REPL_SECTORS")
+	log "data areas: vdb $_sbv_a, vdc $_sbv_b, the survivor's was $SB_KEEP"
+	[ "$_sbv_a" = "$SB_KEEP" ] && [ "$_sbv_b" = "$SB_KEEP" ]
 }
 
 # sb_kept_own: after a refusal each disk holds exactly its own writes

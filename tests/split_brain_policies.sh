@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=1 timeout=900 disks=64M,64M
+# harepl-test: vms=1 timeout=900 disks=32M,32M
 #
 # Split-brain policies (AfterSplitBrain, Documentation/split-brain.rst):
 # each resolves the case it is made for and refuses the others. In every
