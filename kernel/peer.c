@@ -16,6 +16,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include "fence.h"
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -211,13 +212,16 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock)
 {
 	struct harepl_peer *peer = hs->peer;
+	/* while frozen, the handler (or the admin) decides first */
+	bool frozen = harepl_fence_frozen(peer->res);
 	bool ok;
 
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
-	ok = !peer->sock && !peer->stopping && !peer->split_brain;
+	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen;
 	if (ok) {
+		peer->fence_triggered = false;
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
@@ -244,6 +248,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	unsigned long idx;
 	void *entry;
 
+	/* before anything waiting for the peer can complete without it */
+	harepl_fence_peer_lost(peer);
 	mutex_lock(&peer->drop_mutex);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);

@@ -51,8 +51,11 @@ struct conf {
 	size_t secret_len;		/* 0: none */
 	struct conf_peer *peers;
 	unsigned int npeers;
+	uint32_t fencing;		/* enum harepl_fencing */
+	char *fence_handler;		/* NULL: none */
 	/* where each key was set, 0 when not */
-	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line;
+	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line,
+		     fencing_line, fence_handler_line;
 };
 
 /*

@@ -42,7 +42,10 @@ int conn_put(struct nl_msg *msg, const struct conf *c)
 	if (nla_put_string(msg, HAREPL_A_RES_NAME, c->name) ||
 	    put_addr(msg, HAREPL_A_RES_LOCAL_ADDR, &c->addr) ||
 	    (c->secret_len &&
-	     nla_put(msg, HAREPL_A_RES_SECRET, (int)c->secret_len, c->secret)))
+	     nla_put(msg, HAREPL_A_RES_SECRET, (int)c->secret_len, c->secret)) ||
+	    (c->fencing_line && nla_put_u32(msg, HAREPL_A_RES_FENCING, c->fencing)) ||
+	    (c->fence_handler &&
+	     nla_put_string(msg, HAREPL_A_RES_FENCE_HANDLER, c->fence_handler)))
 		return -ENOMEM;
 	peers = nla_nest_start(msg, HAREPL_A_RES_PEERS | NLA_F_NESTED);
 	if (!peers)
