@@ -176,8 +176,12 @@ bool harepl_fence_resume(struct harepl_resource *res, bool fail, const char *who
 	spin_unlock_irq(&res->write_lock);
 	if (!was)
 		return false;
-	pr_warn("%s: I/O resumed %s%s: acknowledged writes may be missing on the peer\n",
-		res->name, who, fail ? ", frozen writes failed" : "");
+	if (fail)
+		pr_warn("%s: I/O resumed %s: frozen writes failed with EIO\n",
+			res->name, who);
+	else
+		pr_warn("%s: I/O resumed %s: acknowledged writes may be missing on the peer\n",
+			res->name, who);
 	harepl_fence_thaw(res, &parked, fail ? &queued : NULL);
 	harepl_resource_event(res, HAREPL_EVENT_FENCE);
 	return true;
