@@ -187,6 +187,19 @@ bool harepl_fence_resume(struct harepl_resource *res, bool fail, const char *who
 	return true;
 }
 
+/*
+ * The last target is going: no handler is to start any more, and nothing
+ * may stay parked (dm removes a device only once no I/O is in flight, so
+ * this is a safety net).
+ */
+void harepl_fence_stop(struct harepl_resource *res)
+{
+	spin_lock_irq(&res->write_lock);
+	res->fence_todo = 0;
+	spin_unlock_irq(&res->write_lock);
+	harepl_fence_resume(res, true, "as the device goes");
+}
+
 /* The exit status of a wait status from UMH_WAIT_PROC, or -errno */
 static int harepl_fence_exit_status(int ret)
 {

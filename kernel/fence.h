@@ -18,6 +18,7 @@ void harepl_fence_configure(struct harepl_resource *res,
 void harepl_fence_peer_lost(struct harepl_peer *peer);
 bool harepl_fence_frozen(struct harepl_resource *res);
 bool harepl_fence_park(struct harepl_resource *res, struct bio *bio);
+void harepl_fence_stop(struct harepl_resource *res);
 bool harepl_fence_resume(struct harepl_resource *res, bool fail, const char *who);
 int harepl_fence_nl_put(struct sk_buff *skb, struct harepl_resource *res);
 

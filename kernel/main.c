@@ -50,9 +50,10 @@ err_wq:
 static void __exit harepl_exit(void)
 {
 	harepl_target_exit();
+	/* a handler still running holds a resource: wait for it first */
+	harepl_fence_exit();
 	harepl_nl_exit();
 	harepl_resource_exit();
-	harepl_fence_exit();
 	destroy_workqueue(harepl_wq);
 	pr_info("unloaded\n");
 }

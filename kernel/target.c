@@ -283,8 +283,7 @@ static void harepl_dtr(struct dm_target *ti)
 		res->dying = true;
 		harepl_disconnect(res);
 		mutex_unlock(&res->conf_mutex);
-		/* nothing may stay parked: dm never suspends with it (no I/O) */
-		harepl_fence_resume(res, true, "as the device goes");
+		harepl_fence_stop(res);
 		flush_work(&res->deferred_work);
 		/* a clean stop: the bitmap on disk, the log empty */
 		if (!harepl_al_clean(res)) {

@@ -156,11 +156,15 @@
  * writes that lacked the peer's ACK are not completed and new writes and
  * flushes are queued (reads are served) until every handler started for
  * the resource succeeded; after a failure they stay frozen until
- * HAREPL_CMD_RESUME_IO. While frozen, no peer connection is accepted.
- * GET_RESOURCE reports, once CONNECT configured fencing:
+ * HAREPL_CMD_RESUME_IO. While frozen, no peer connection is accepted,
+ * and DISCONNECT does not thaw. HAREPL_NODE_ID (ours) and PATH are in the
+ * environment too; the handler's first argument is "fence-peer".
+ * GET_RESOURCE and events report:
  *
- *    HAREPL_A_RES_FENCING, HAREPL_A_RES_FENCE_HANDLER: as configured
- *    HAREPL_A_RES_IO_FROZEN: NLA_U32, enum harepl_freeze (always sent)
+ *    HAREPL_A_RES_FENCING: NLA_U32, as the last CONNECT set it (none
+ *        before)
+ *    HAREPL_A_RES_FENCE_HANDLER: NLA_NUL_STRING, when one was set
+ *    HAREPL_A_RES_IO_FROZEN: NLA_U32, enum harepl_freeze
  *    HAREPL_A_RES_FENCE_STATE: NLA_U32, enum harepl_fence_state
  *    HAREPL_A_RES_FENCE_PEER_ID: NLA_U32, the peer the last handler was
  *        for, once one ran
