@@ -345,9 +345,12 @@ static int harepl_peer_worker(void *arg)
 		 * Only the node with the lower id dials; the other waits for
 		 * its listener. Two connections made at once would each be
 		 * installed on one side and closed by the other, over and over,
-		 * each time after the generation ids were compared.
+		 * each time after the generation ids were compared. While I/O
+		 * is frozen by fencing, no connection at all: the peer comes
+		 * back (and is resynced) after the thaw.
 		 */
-		if (!READ_ONCE(peer->sock) && !harepl_peer_dials(peer)) {
+		if (!READ_ONCE(peer->sock) &&
+		    (!harepl_peer_dials(peer) || harepl_fence_frozen(peer->res))) {
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
 							 kthread_should_stop(), HZ);
 			continue;
@@ -387,6 +390,10 @@ static int harepl_listener(void *arg)
 		if (ret) {
 			if (!kthread_should_stop())
 				schedule_timeout_interruptible(HZ / 10);
+			continue;
+		}
+		if (harepl_fence_frozen(res)) {
+			sock_release(sock);
 			continue;
 		}
 		harepl_sock_setup(sock);

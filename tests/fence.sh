@@ -14,7 +14,9 @@
 #     the primary's disk holds exactly what was written, and once the link
 #     is up again the peer resyncs to the same data.
 #   handler failing (exit 1): I/O stays frozen (fence-failed, exit 1 in
-#     status) until hareplctl resume-io, which completes the writes.
+#     status) and no connection is made though the link is back, until
+#     hareplctl resume-io, which completes the writes; the peer then
+#     reconnects and resyncs.
 #   resource-only: the handler runs, the writer never stops.
 #   none: no handler runs, the writer never stops.
 #   down while frozen: refused (the writer holds the device open), no hang;
@@ -22,7 +24,7 @@
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 12
+ktap_set_plan 14
 
 HANDLER=/tmp/fence-handler
 BLOCKS=64
@@ -166,12 +168,23 @@ stays_frozen() {
 }
 ktap_test_result "stonith_handler_failure_stays_frozen" stays_frozen
 
+no_connection_while_frozen() {
+	run ip -n nsb link set veth-b up
+	sleep 6
+	log "A: peer $(repl_peer nsa connection), B: peer $(repl_peer nsb connection), progress $(progress)"
+	! repl_peer_live nsa && ! repl_peer_live nsb && kill -0 $WRITER 2>/dev/null &&
+		[ "$(repl_status nsa io_frozen)" = true ]
+}
+ktap_test_result "stonith_no_connection_while_frozen" no_connection_while_frozen
+
 resume_io() {
 	run repl_ctl nsa resume-io r0 &&
 		writer_done && [ "$(repl_status nsa io_frozen)" = false ] &&
 		[ "$(repl_status nsa fence_state)" = failed ] && data_ok /dev/mapper/r0a
 }
 ktap_test_result "resume_io_thaws" resume_io
+
+ktap_test_result "stonith_peer_resyncs_after_resume_io" resyncs
 
 resume_idle() {
 	run repl_ctl nsa resume-io r0 >/dev/null && [ "$(repl_status nsa io_frozen)" = false ]
