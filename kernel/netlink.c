@@ -8,6 +8,7 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include "fence.h"
 #include "netlink.h"
 #include "peer.h"
 #include "resource.h"
@@ -27,6 +28,10 @@ static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_PEERS]	= { .type = NLA_NESTED },
 	[HAREPL_A_PEER_ID]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MD_MAX_PEERS),
 	[HAREPL_A_CONNECT_FLAGS] = NLA_POLICY_MASK(NLA_U32, __HAREPL_CONNECT_F_ALL),
+	[HAREPL_A_RES_FENCING]	= NLA_POLICY_MAX(NLA_U32, HAREPL_FENCING_MAX),
+	[HAREPL_A_RES_FENCE_HANDLER] = { .type = NLA_NUL_STRING,
+					 .len = HAREPL_FENCE_HANDLER_MAX - 1 },
+	[HAREPL_A_RESUME_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __HAREPL_RESUME_F_ALL),
 };
 
 static struct netlink_range_validation harepl_rate_range = {
@@ -189,7 +194,8 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 	    nla_put_u32(skb, HAREPL_A_RES_MD_FLAGS, gens.flags) ||
 	    nla_put_u32(skb, HAREPL_A_RES_AL_EXTENTS, gens.al_extents) ||
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_AL_WRITES,
-			      atomic64_read(&res->al.transactions)))
+			      atomic64_read(&res->al.transactions)) ||
+	    harepl_fence_nl_put(skb, res))
 		return -EMSGSIZE;
 	return harepl_nl_put_peers(skb, res, &gens);
 }
@@ -499,8 +505,31 @@ static int harepl_nl_parse_peers(struct harepl_resource *res,
 	return 0;
 }
 
+/* HAREPL_A_RES_FENCING and _FENCE_HANDLER: a policy needs a handler */
+static int harepl_nl_fencing(struct genl_info *info, enum harepl_fencing *fencing,
+			     const char **handler)
+{
+	struct nlattr *f = info->attrs[HAREPL_A_RES_FENCING];
+	struct nlattr *h = info->attrs[HAREPL_A_RES_FENCE_HANDLER];
+
+	*fencing = f ? nla_get_u32(f) : HAREPL_FENCING_NONE;
+	*handler = h ? nla_data(h) : NULL;
+	if (h && ((char *)nla_data(h))[0] != '/') {
+		NL_SET_ERR_MSG_ATTR(info->extack, h, "the fence handler must be an absolute path");
+		return -EINVAL;
+	}
+	if (*fencing != HAREPL_FENCING_NONE && !h) {
+		NL_SET_ERR_MSG_ATTR(info->extack, f,
+				    "fencing needs a fence handler (HAREPL_A_RES_FENCE_HANDLER)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 {
+	enum harepl_fencing fencing;
+	const char *handler;
 	struct harepl_peer_conf *confs;
 	struct harepl_resource *res;
 	struct sockaddr_storage local;
@@ -513,6 +542,9 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "missing local address or peers");
 		return -EINVAL;
 	}
+	ret = harepl_nl_fencing(info, &fencing, &handler);
+	if (ret)
+		return ret;
 	res = harepl_nl_hold(info);
 	if (IS_ERR(res))
 		return PTR_ERR(res);
@@ -547,6 +579,9 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 		for (i = 0; i < n; i++)
 			confs[i].discard_my_data = true;
 	}
+	/* not while connected: harepl_connect() refuses that (EBUSY) */
+	if (!res->sock_net)
+		harepl_fence_configure(res, fencing, handler);
 	ret = harepl_connect(res, &local, local_len,
 			     secret ? nla_data(secret) : NULL,
 			     secret ? nla_len(secret) : 0, confs, n, info->extack);
@@ -569,6 +604,19 @@ static int harepl_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&res->conf_mutex);
 	harepl_disconnect(res);
 	mutex_unlock(&res->conf_mutex);
+	harepl_resource_put(res);
+	return 0;
+}
+
+static int harepl_nl_resume_io(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *flags = info->attrs[HAREPL_A_RESUME_FLAGS];
+	struct harepl_resource *res = harepl_nl_hold(info);
+
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	harepl_fence_resume(res, flags && (nla_get_u32(flags) & HAREPL_RESUME_F_FAIL),
+			    "by the admin");
 	harepl_resource_put(res);
 	return 0;
 }
@@ -639,6 +687,10 @@ static const struct genl_ops harepl_genl_ops[] = {
 	}, {
 		.cmd = HAREPL_CMD_INVALIDATE,
 		.doit = harepl_nl_sync_cmd,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_RESUME_IO,
+		.doit = harepl_nl_resume_io,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

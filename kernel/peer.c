@@ -16,6 +16,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include "fence.h"
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -211,13 +212,16 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock)
 {
 	struct harepl_peer *peer = hs->peer;
+	/* while frozen, the handler (or the admin) decides first */
+	bool frozen = harepl_fence_frozen(peer->res);
 	bool ok;
 
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
-	ok = !peer->sock && !peer->stopping && !peer->split_brain;
+	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen;
 	if (ok) {
+		peer->fence_triggered = false;
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
@@ -244,6 +248,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	unsigned long idx;
 	void *entry;
 
+	/* before anything waiting for the peer can complete without it */
+	harepl_fence_peer_lost(peer);
 	mutex_lock(&peer->drop_mutex);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
@@ -339,9 +345,12 @@ static int harepl_peer_worker(void *arg)
 		 * Only the node with the lower id dials; the other waits for
 		 * its listener. Two connections made at once would each be
 		 * installed on one side and closed by the other, over and over,
-		 * each time after the generation ids were compared.
+		 * each time after the generation ids were compared. While I/O
+		 * is frozen by fencing, no connection at all: the peer comes
+		 * back (and is resynced) after the thaw.
 		 */
-		if (!READ_ONCE(peer->sock) && !harepl_peer_dials(peer)) {
+		if (!READ_ONCE(peer->sock) &&
+		    (!harepl_peer_dials(peer) || harepl_fence_frozen(peer->res))) {
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
 							 kthread_should_stop(), HZ);
 			continue;
@@ -381,6 +390,10 @@ static int harepl_listener(void *arg)
 		if (ret) {
 			if (!kthread_should_stop())
 				schedule_timeout_interruptible(HZ / 10);
+			continue;
+		}
+		if (harepl_fence_frozen(res)) {
+			sock_release(sock);
 			continue;
 		}
 		harepl_sock_setup(sock);

@@ -47,8 +47,8 @@ struct harepl_peer_conf {
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state, @stopping, @peer_gens, @split_brain, @discard_my_data,
- * @sb_result, @sb_reason and the resync flags
+ * @have_state, @stopping, @fence_triggered, @peer_gens, @split_brain,
+ * @discard_my_data, @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
  * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
  * @send_mutex serialises everything written to @sock and
@@ -69,6 +69,7 @@ struct harepl_peer {
 	enum harepl_disk_state peer_disk;
 	bool have_state;
 	bool stopping;			/* install no more connections */
+	bool fence_triggered;		/* this connection's loss is fenced */
 
 	struct mutex send_mutex;	/* see above */
 	struct mutex drop_mutex;	/* harepl_peer_drop() vs teardown */

@@ -9,6 +9,7 @@
 #include <linux/highmem.h>
 #include <linux/net.h>
 #include <net/sock.h>
+#include "fence.h"
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -258,6 +259,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 	if (!ret)
 		return;
 	/* no ACK will come: the request is ours to release, if still listed */
+	harepl_fence_peer_lost(peer);
 	if (xa_erase(&peer->inflight, req->seq) == entry) {
 		if (sync)
 			harepl_req_put(req);

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -433,6 +434,83 @@ TEST_F(nl, connect_bad_after_sb)
 	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
 	ASSERT_EQ(-ERANGE, self->rep.error);
 	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+/* A CONNECT that is valid but for its fencing attributes */
+static void connect_req(struct req *r, int family)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(7789) };
+	char none = 0;
+
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	req_init(r, family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(r, HAREPL_A_RES_NAME, "r0");
+	req_put(r, HAREPL_A_RES_LOCAL_ADDR, &sin, sizeof(sin));
+	req_put(r, HAREPL_A_RES_PEERS | NLA_F_NESTED, &none, 0);
+}
+
+TEST_F(nl, connect_fencing_out_of_range)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_MAX + 1);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, "/bin/true");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-ERANGE, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, connect_fencing_without_handler)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_AND_STONITH);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(NULL, strstr(self->rep.msg, "fencing needs a fence handler"))
+		TH_LOG("extack: '%s'", self->rep.msg);
+}
+
+TEST_F(nl, connect_relative_handler)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_ONLY);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, "fence.sh");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(NULL, strstr(self->rep.msg, "absolute path"))
+		TH_LOG("extack: '%s'", self->rep.msg);
+}
+
+TEST_F(nl, connect_handler_too_long)
+{
+	char path[HAREPL_FENCE_HANDLER_MAX + 1];
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_ONLY);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, path);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, resume_io_unknown_flags)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_RESUME_IO);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_u32(&self->r, HAREPL_A_RESUME_FLAGS, 0x80);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, resume_io_not_frozen)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_RESUME_IO);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(0, self->rep.error);
 }
 
 /* A role change is acked and multicast with increasing sequence numbers. */

@@ -53,8 +53,11 @@ struct conf {
 	struct conf_peer *peers;
 	unsigned int npeers;
 	bool discard_my_data;		/* connect --discard-my-data, not a key */
+	uint32_t fencing;		/* enum harepl_fencing */
+	char *fence_handler;		/* NULL: none */
 	/* where each key was set, 0 when not */
-	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line;
+	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line,
+		     fencing_line, fence_handler_line;
 };
 
 /*

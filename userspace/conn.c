@@ -46,7 +46,10 @@ int conn_put(struct nl_msg *msg, const struct conf *c)
 	    (c->secret_len &&
 	     nla_put(msg, HAREPL_A_RES_SECRET, (int)c->secret_len, c->secret)) ||
 	    (c->discard_my_data &&
-	     nla_put_u32(msg, HAREPL_A_CONNECT_FLAGS, HAREPL_CONNECT_F_DISCARD_MY_DATA)))
+	     nla_put_u32(msg, HAREPL_A_CONNECT_FLAGS, HAREPL_CONNECT_F_DISCARD_MY_DATA)) ||
+	    (c->fencing_line && nla_put_u32(msg, HAREPL_A_RES_FENCING, c->fencing)) ||
+	    (c->fence_handler &&
+	     nla_put_string(msg, HAREPL_A_RES_FENCE_HANDLER, c->fence_handler)))
 		return -ENOMEM;
 	peers = nla_nest_start(msg, HAREPL_A_RES_PEERS | NLA_F_NESTED);
 	if (!peers)

@@ -78,6 +78,17 @@ static void print_peer_states(const struct res_info *ri, bool split_brain)
 	}
 }
 
+/* " io-frozen fencing handler running peer 1", with the exit status once known */
+static void print_fence(const struct res_info *ri)
+{
+	printf(" io-frozen %s handler %s", freeze_name(ri->io_frozen),
+	       fence_state_name(ri->fence_state));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_PEER_ID))
+		printf(" peer %u", ri->fence_peer);
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_EXIT))
+		printf(" %s %d", ri->fence_exit < 0 ? "error" : "exit", ri->fence_exit);
+}
+
 static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
 			uint64_t time_ns, const struct res_info *ri)
 {
@@ -96,6 +107,8 @@ static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
 		       role_name(ri->role), disk_name(ri->disk), conn_name(ri->conn));
 		if (event == HAREPL_EVENT_RESYNC || event == HAREPL_EVENT_SPLIT_BRAIN)
 			print_peer_states(ri, event == HAREPL_EVENT_SPLIT_BRAIN);
+		if (event == HAREPL_EVENT_FENCE)
+			print_fence(ri);
 		putchar('\n');
 	}
 	fflush(stdout);
