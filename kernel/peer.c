@@ -264,7 +264,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	flush_work(&peer->ack_work);
 	/* writes we sent: the peer will never ACK them */
 	xa_for_each(&peer->inflight, idx, req) {
-		if (xa_erase(&peer->inflight, idx) != req)
+		if (xa_erase_bh(&peer->inflight, idx) != req)
 			continue;
 		if (xa_is_value(req)) {
 			harepl_async_done(peer, req, true);
@@ -422,7 +422,8 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	peer->state = HAREPL_CONN_CONNECTING;
 	mutex_init(&peer->send_mutex);
 	init_waitqueue_head(&peer->wq);
-	xa_init(&peer->inflight);
+	init_waitqueue_head(&peer->rx_wq);
+	xa_init_flags(&peer->inflight, XA_FLAGS_LOCK_BH);
 	atomic_set(&peer->applying, 0);
 	init_waitqueue_head(&peer->apply_wq);
 	spin_lock_init(&peer->ack_lock);
@@ -571,6 +572,9 @@ int harepl_connect(struct harepl_resource *res,
 	down_write(&res->peers_rwsem);
 	memcpy(res->peers, peers, sizeof(peers));
 	res->npeers = n;
+	for (i = 0; i < n; i++)
+		if (confs[i].mode == HAREPL_MODE_SYNC)
+			WRITE_ONCE(res->sync_peers, true);
 	up_write(&res->peers_rwsem);
 
 	snprintf(name, sizeof(name), "harepl-l/%s", res->name);
@@ -627,6 +631,7 @@ void harepl_disconnect(struct harepl_resource *res)
 	n = res->npeers;
 	memcpy(peers, res->peers, sizeof(peers));
 	res->npeers = 0;
+	WRITE_ONCE(res->sync_peers, false);
 	memset(res->peers, 0, sizeof(res->peers));
 	up_write(&res->peers_rwsem);
 	for (i = 0; i < n; i++)
