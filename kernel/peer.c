@@ -403,8 +403,13 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 
 	if (!peer)
 		return NULL;
+	peer->rx_vec = kcalloc(HAREPL_WIRE_MAX_DATA / PAGE_SIZE,
+			       sizeof(*peer->rx_vec), GFP_KERNEL);
 	peer->sha = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(peer->sha)) {
+	if (!peer->rx_vec || IS_ERR(peer->sha)) {
+		if (!IS_ERR(peer->sha))
+			crypto_free_shash(peer->sha);
+		kfree(peer->rx_vec);
 		kfree(peer);
 		return NULL;
 	}
@@ -435,6 +440,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 static void harepl_peer_free(struct harepl_peer *peer)
 {
 	crypto_free_shash(peer->sha);
+	kfree(peer->rx_vec);
 	xa_destroy(&peer->rs_reqs);
 	xa_destroy(&peer->inflight);
 	mutex_destroy(&peer->send_mutex);

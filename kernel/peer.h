@@ -91,6 +91,7 @@ struct harepl_peer {
 	wait_queue_head_t rx_wq;	/* the worker waits for its turn */
 	void (*rx_saved_data_ready)(struct sock *sk);
 	void (*rx_saved_state_change)(struct sock *sk);
+	struct kvec *rx_vec;		/* a write's payload pages */
 
 	/*
 	 * seq -> struct harepl_req for a sync peer; for an async one, an

@@ -20,10 +20,9 @@
 #define HAREPL_MAX_APPLYING	128
 
 /**
- * harepl_recv_full() - read exactly @len bytes
+ * harepl_recv_msg() - fill @msg's buffers completely
  * @sock: the connection, whose receive timeout is a short slice
- * @buf: where to
- * @len: how many
+ * @msg: its iterator says where to and how many bytes
  * @deadline: jiffies by which a started read must have completed
  * @started: part of the packet was read already (a payload)
  *
@@ -31,17 +30,13 @@
  * packet; -ETIMEDOUT when a started packet did not complete by @deadline;
  * -ECONNRESET when the peer closed; another negative errno.
  */
-int harepl_recv_full(struct socket *sock, void *buf, size_t len,
-		     unsigned long deadline, bool started)
+static int harepl_recv_msg(struct socket *sock, struct msghdr *msg,
+			   unsigned long deadline, bool started)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec iov;
 	int ret;
 
-	while (len) {
-		iov.iov_base = buf;
-		iov.iov_len = len;
-		ret = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+	while (msg_data_left(msg)) {
+		ret = sock_recvmsg(sock, msg, MSG_WAITALL);
 		if (ret == -EAGAIN && !started)
 			return -EAGAIN;
 		if (ret == -EAGAIN && time_before(jiffies, deadline))
@@ -51,10 +46,19 @@ int harepl_recv_full(struct socket *sock, void *buf, size_t len,
 		if (ret <= 0)
 			return ret ? ret : -ECONNRESET;
 		started = true;
-		buf += ret;
-		len -= ret;
 	}
 	return 0;
+}
+
+/* Reads exactly @len bytes into @buf; see harepl_recv_msg(). */
+int harepl_recv_full(struct socket *sock, void *buf, size_t len,
+		     unsigned long deadline, bool started)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
+	return harepl_recv_msg(sock, &msg, deadline, started);
 }
 
 /* How long the rest of a packet may take to arrive */
@@ -166,6 +170,21 @@ int harepl_recv_hdr(struct socket *sock, struct harepl_wire_hdr *hdr,
 		return ret;
 	}
 	return harepl_hdr_check(hdr, why);
+}
+
+/* Reads a payload of exactly @len bytes into the @nr buffers of @vec. */
+static int harepl_recv_vec(struct harepl_peer *peer, struct kvec *vec,
+			   unsigned int nr, u32 len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, vec, nr, len);
+	ret = harepl_recv_msg(peer->sock, &msg, harepl_packet_deadline(peer),
+			      true);
+	if (!ret)
+		atomic64_add(len, &peer->bytes_recv);
+	return ret;
 }
 
 /* Reads a payload of exactly @len bytes into @buf. */
@@ -323,21 +342,25 @@ static int harepl_recv_write(struct harepl_peer *peer,
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_private = rr;
 	bio->bi_end_io = harepl_rreq_endio;
+	/* the whole payload in one receive call */
 	for (i = 0; i < nr; i++) {
 		n = min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE);
 		page = alloc_page(GFP_NOIO);
-		if (page)
-			__bio_add_page(bio, page, n, 0);
-		ret = page ? harepl_recv_payload(peer, page_address(page), n) : -ENOMEM;
-		if (ret) {
-			*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
-			rr->ack = false;
-			rr->aborted = true;
-			bio->bi_status = BLK_STS_IOERR;
-			atomic_inc(&peer->applying);
-			bio_endio(bio);
-			return ret;
-		}
+		if (!page)
+			break;
+		__bio_add_page(bio, page, n, 0);
+		peer->rx_vec[i].iov_base = page_address(page);
+		peer->rx_vec[i].iov_len = n;
+	}
+	ret = i < nr ? -ENOMEM : harepl_recv_vec(peer, peer->rx_vec, nr, len);
+	if (ret) {
+		*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
+		rr->ack = false;
+		rr->aborted = true;
+		bio->bi_status = BLK_STS_IOERR;
+		atomic_inc(&peer->applying);
+		bio_endio(bio);
+		return ret;
 	}
 	if (type != HAREPL_WIRE_DATA && !resync)
 		bio->bi_iter.bi_size = size;
