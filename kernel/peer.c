@@ -270,7 +270,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	flush_work(&peer->ack_work);
 	/* writes we sent: the peer will never ACK them */
 	xa_for_each(&peer->inflight, idx, req) {
-		if (xa_erase(&peer->inflight, idx) != req)
+		if (xa_erase_bh(&peer->inflight, idx) != req)
 			continue;
 		if (xa_is_value(req)) {
 			harepl_async_done(peer, req, true);
@@ -416,8 +416,13 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 
 	if (!peer)
 		return NULL;
+	peer->rx_vec = kcalloc(HAREPL_WIRE_MAX_DATA / PAGE_SIZE,
+			       sizeof(*peer->rx_vec), GFP_KERNEL);
 	peer->sha = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(peer->sha)) {
+	if (!peer->rx_vec || IS_ERR(peer->sha)) {
+		if (!IS_ERR(peer->sha))
+			crypto_free_shash(peer->sha);
+		kfree(peer->rx_vec);
 		kfree(peer);
 		return NULL;
 	}
@@ -436,7 +441,8 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	peer->state = HAREPL_CONN_CONNECTING;
 	mutex_init(&peer->send_mutex);
 	init_waitqueue_head(&peer->wq);
-	xa_init(&peer->inflight);
+	init_waitqueue_head(&peer->rx_wq);
+	xa_init_flags(&peer->inflight, XA_FLAGS_LOCK_BH);
 	atomic_set(&peer->applying, 0);
 	init_waitqueue_head(&peer->apply_wq);
 	spin_lock_init(&peer->ack_lock);
@@ -448,6 +454,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 static void harepl_peer_free(struct harepl_peer *peer)
 {
 	crypto_free_shash(peer->sha);
+	kfree(peer->rx_vec);
 	xa_destroy(&peer->rs_reqs);
 	xa_destroy(&peer->inflight);
 	mutex_destroy(&peer->send_mutex);
@@ -585,6 +592,9 @@ int harepl_connect(struct harepl_resource *res,
 	down_write(&res->peers_rwsem);
 	memcpy(res->peers, peers, sizeof(peers));
 	res->npeers = n;
+	for (i = 0; i < n; i++)
+		if (confs[i].mode == HAREPL_MODE_SYNC)
+			WRITE_ONCE(res->sync_peers, true);
 	up_write(&res->peers_rwsem);
 
 	snprintf(name, sizeof(name), "harepl-l/%s", res->name);
@@ -641,6 +651,7 @@ void harepl_disconnect(struct harepl_resource *res)
 	n = res->npeers;
 	memcpy(peers, res->peers, sizeof(peers));
 	res->npeers = 0;
+	WRITE_ONCE(res->sync_peers, false);
 	memset(res->peers, 0, sizeof(res->peers));
 	up_write(&res->peers_rwsem);
 	for (i = 0; i < n; i++)

@@ -79,6 +79,7 @@ struct harepl_resource {
 	struct rw_semaphore peers_rwsem;	/* see above */
 	struct harepl_peer *peers[HAREPL_MAX_PEERS];
 	unsigned int npeers;
+	bool sync_peers;		/* one of @peers is in sync mode */
 	struct net *sock_net;		/* held while connected */
 	struct sockaddr_storage local_addr;
 	int local_addrlen;

@@ -72,8 +72,18 @@ void harepl_write_go(struct harepl_resource *res, struct harepl_req *req)
 	clone->bi_end_io = harepl_clone_endio;
 	clone->bi_private = req;
 	atomic_inc(&req->pending);
-	submit_bio_noacct(clone);
-	harepl_replicate(res, req);
+	/*
+	 * A sync peer's round trip is the longer path: start it first. An
+	 * async peer's copy into the send buffer had better overlap the
+	 * local write, which is then all the writer waits for.
+	 */
+	if (READ_ONCE(res->sync_peers)) {
+		harepl_replicate(res, req);
+		submit_bio_noacct(clone);
+	} else {
+		submit_bio_noacct(clone);
+		harepl_replicate(res, req);
+	}
 	harepl_req_put(req);
 }
 
