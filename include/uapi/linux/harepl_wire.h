@@ -57,8 +57,9 @@
 #include <linux/types.h>
 
 #define HAREPL_WIRE_MAGIC	0x48524550	/* "HREP" */
-#define HAREPL_WIRE_VERSION_MIN	1
-#define HAREPL_WIRE_VERSION_MAX	1
+/* 2: GENS of 88 bytes (split-brain policy and flags); 1 had 80 */
+#define HAREPL_WIRE_VERSION_MIN	2
+#define HAREPL_WIRE_VERSION_MAX	2
 #define HAREPL_WIRE_NONCE_LEN	32
 #define HAREPL_WIRE_MAC_LEN	32
 #define HAREPL_WIRE_MAX_DATA	(1U << 20)	/* largest DATA payload */
