@@ -162,6 +162,7 @@ int harepl_bm_slot_for(struct harepl_resource *res, u32 node_id)
 		if (!ret) {
 			md->slots[free].node_id = node_id;
 			md->slots[free].gen_bitmap = 0;
+			md->slots[free].flags = 0;
 			ret = harepl_md_write(res);
 			if (ret)
 				md->slots[free].node_id = HAREPL_MD_SLOT_FREE;

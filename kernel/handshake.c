@@ -78,7 +78,7 @@ static int harepl_hs_recv(struct socket *sock, struct harepl_hs *hs, u16 type,
 	struct harepl_wire_hdr hdr;
 	int ret;
 
-	ret = harepl_recv_hdr(NULL, sock, &hdr, hs->deadline, true, why);
+	ret = harepl_recv_hdr(sock, &hdr, hs->deadline, true, why);
 	if (ret)
 		return ret;
 	if (be16_to_cpu(hdr.type) == HAREPL_WIRE_ERROR &&

@@ -6,6 +6,7 @@
 
 #include <linux/module.h>
 #include <net/genetlink.h>
+#include "fence.h"
 #include "netlink.h"
 #include "req.h"
 #include "resource.h"
@@ -18,6 +19,9 @@ static int __init harepl_init(void)
 	harepl_wq = alloc_workqueue("harepl", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!harepl_wq)
 		goto err_wq;
+	ret = harepl_fence_init();
+	if (ret)
+		goto err_fence;
 	ret = harepl_resource_init();
 	if (ret)
 		goto err_resource;
@@ -36,6 +40,8 @@ err_target:
 err_netlink:
 	harepl_resource_exit();
 err_resource:
+	harepl_fence_exit();
+err_fence:
 	destroy_workqueue(harepl_wq);
 err_wq:
 	return ret;
@@ -44,6 +50,8 @@ err_wq:
 static void __exit harepl_exit(void)
 {
 	harepl_target_exit();
+	/* a handler still running holds a resource: wait for it first */
+	harepl_fence_exit();
 	harepl_nl_exit();
 	harepl_resource_exit();
 	destroy_workqueue(harepl_wq);

@@ -132,7 +132,7 @@ static const char *harepl_md_check(const struct harepl_md_sb *sb, bool internal,
 		if (node != HAREPL_MD_SLOT_FREE &&
 		    (node > HAREPL_MD_MAX_PEERS || i >= peers))
 			return "Superblock bitmap slot invalid";
-		if (sb->slots[i].flags)
+		if (le32_to_cpu(sb->slots[i].flags) & ~__HAREPL_MD_SLOTF_ALL)
 			return "Superblock bitmap slot has unknown flags";
 	}
 	if (internal && data > md_start)
@@ -158,6 +158,7 @@ static void harepl_md_unpack(const struct harepl_md_sb *sb, struct harepl_md *md
 	md->al_extents = le32_to_cpu(sb->al_extents);
 	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++) {
 		md->slots[i].node_id = le32_to_cpu(sb->slots[i].node_id);
+		md->slots[i].flags = le32_to_cpu(sb->slots[i].flags);
 		md->slots[i].gen_bitmap = le64_to_cpu(sb->slots[i].gen_bitmap);
 	}
 	md->created = le64_to_cpu(sb->created);
@@ -245,6 +246,7 @@ int harepl_md_write(struct harepl_resource *res)
 		sb->gen_history[i] = cpu_to_le64(md->gen_history[i]);
 	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++) {
 		sb->slots[i].node_id = cpu_to_le32(md->slots[i].node_id);
+		sb->slots[i].flags = cpu_to_le32(md->slots[i].flags);
 		sb->slots[i].gen_bitmap = cpu_to_le64(md->slots[i].gen_bitmap);
 	}
 	sb->checksum = cpu_to_le32(harepl_md_csum(sb));

@@ -17,6 +17,7 @@ struct harepl_md {
 	u32 al_extents;
 	struct {
 		u32 node_id;		/* HAREPL_MD_SLOT_FREE when unused */
+		u32 flags;		/* enum harepl_md_slot_flag */
 		u64 gen_bitmap;
 	} slots[HAREPL_MD_MAX_PEERS];
 	u64 created;

@@ -8,12 +8,16 @@
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
+#include "fence.h"
 #include "netlink.h"
 #include "peer.h"
 #include "resource.h"
 #include "sync.h"
 
 static struct genl_family harepl_genl_family;
+
+/* A resource with HAREPL_MAX_PEERS peers takes more than a page */
+#define HAREPL_NL_MSG_SIZE	(2 * NLMSG_DEFAULT_SIZE)
 
 static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_NAME]	= { .type = NLA_NUL_STRING, .len = HAREPL_NAME_MAX - 1 },
@@ -23,6 +27,11 @@ static const struct nla_policy harepl_policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_SECRET]	= { .type = NLA_BINARY, .len = HAREPL_SECRET_MAX },
 	[HAREPL_A_RES_PEERS]	= { .type = NLA_NESTED },
 	[HAREPL_A_PEER_ID]	= NLA_POLICY_MAX(NLA_U32, HAREPL_MD_MAX_PEERS),
+	[HAREPL_A_CONNECT_FLAGS] = NLA_POLICY_MASK(NLA_U32, __HAREPL_CONNECT_F_ALL),
+	[HAREPL_A_RES_FENCING]	= NLA_POLICY_MAX(NLA_U32, HAREPL_FENCING_MAX),
+	[HAREPL_A_RES_FENCE_HANDLER] = { .type = NLA_NUL_STRING,
+					 .len = HAREPL_FENCE_HANDLER_MAX - 1 },
+	[HAREPL_A_RESUME_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __HAREPL_RESUME_F_ALL),
 };
 
 static struct netlink_range_validation harepl_rate_range = {
@@ -46,6 +55,7 @@ static const struct nla_policy harepl_peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_ON_CONGESTION] = NLA_POLICY_MAX(NLA_U32, HAREPL_CONGESTION_MAX),
 	[HAREPL_PEER_A_RESYNC_RATE_MAX] = NLA_POLICY_FULL_RANGE(NLA_U32, &harepl_rate_range),
 	[HAREPL_PEER_A_CSUMS]	= NLA_POLICY_MAX(NLA_U32, 1),
+	[HAREPL_PEER_A_AFTER_SB] = NLA_POLICY_MAX(NLA_U32, HAREPL_AFTER_SB_MAX),
 };
 
 enum harepl_mcgrp {
@@ -69,10 +79,14 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	enum harepl_role role;
 	enum harepl_disk_state disk;
 	struct nlattr *nest;
+	enum harepl_sb_result sb_result;
+	char sb_reason[sizeof(peer->sb_reason)];
 	u64 gen_current;
 	bool have;
 
 	spin_lock(&peer->lock);
+	sb_result = peer->sb_result;
+	memcpy(sb_reason, peer->sb_reason, sizeof(sb_reason));
 	st = peer->state;
 	role = peer->peer_role;
 	disk = peer->peer_disk;
@@ -113,7 +127,10 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	    nla_put_u64_64bit(skb, HAREPL_PEER_A_VERIFY_DIFF,
 			      atomic64_read(&peer->verify_diff), HAREPL_PEER_A_PAD) ||
 	    nla_put_u32(skb, HAREPL_PEER_A_RESYNC_RATE_MAX, c->resync_rate) ||
-	    nla_put_u32(skb, HAREPL_PEER_A_CSUMS, c->csums))
+	    nla_put_u32(skb, HAREPL_PEER_A_CSUMS, c->csums) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_AFTER_SB, c->after_sb) ||
+	    nla_put_u32(skb, HAREPL_PEER_A_SB_RESULT, sb_result) ||
+	    nla_put_string(skb, HAREPL_PEER_A_SB_REASON, sb_reason))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -177,7 +194,8 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 	    nla_put_u32(skb, HAREPL_A_RES_MD_FLAGS, gens.flags) ||
 	    nla_put_u32(skb, HAREPL_A_RES_AL_EXTENTS, gens.al_extents) ||
 	    harepl_nl_put_u64(skb, HAREPL_A_RES_AL_WRITES,
-			      atomic64_read(&res->al.transactions)))
+			      atomic64_read(&res->al.transactions)) ||
+	    harepl_fence_nl_put(skb, res))
 		return -EMSGSIZE;
 	return harepl_nl_put_peers(skb, res, &gens);
 }
@@ -210,7 +228,7 @@ static int harepl_nl_get_doit(struct sk_buff *skb, struct genl_info *info)
 	void *hdr;
 	int ret;
 
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = genlmsg_new(HAREPL_NL_MSG_SIZE, GFP_KERNEL);
 	if (!msg) {
 		NL_SET_ERR_MSG(info->extack, "out of memory");
 		return -ENOMEM;
@@ -449,6 +467,9 @@ static int harepl_nl_peer_conf(struct harepl_resource *res, struct nlattr *attr,
 	c->resync_rate = tb[HAREPL_PEER_A_RESYNC_RATE_MAX] ?
 			 nla_get_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX]) : 102400;
 	c->csums = tb[HAREPL_PEER_A_CSUMS] && nla_get_u32(tb[HAREPL_PEER_A_CSUMS]);
+	c->after_sb = tb[HAREPL_PEER_A_AFTER_SB] ?
+		      nla_get_u32(tb[HAREPL_PEER_A_AFTER_SB]) :
+		      HAREPL_AFTER_SB_DISCONNECT;
 	return 0;
 }
 
@@ -484,13 +505,36 @@ static int harepl_nl_parse_peers(struct harepl_resource *res,
 	return 0;
 }
 
+/* HAREPL_A_RES_FENCING and _FENCE_HANDLER: a policy needs a handler */
+static int harepl_nl_fencing(struct genl_info *info, enum harepl_fencing *fencing,
+			     const char **handler)
+{
+	struct nlattr *f = info->attrs[HAREPL_A_RES_FENCING];
+	struct nlattr *h = info->attrs[HAREPL_A_RES_FENCE_HANDLER];
+
+	*fencing = f ? nla_get_u32(f) : HAREPL_FENCING_NONE;
+	*handler = h ? nla_data(h) : NULL;
+	if (h && ((char *)nla_data(h))[0] != '/') {
+		NL_SET_ERR_MSG_ATTR(info->extack, h, "the fence handler must be an absolute path");
+		return -EINVAL;
+	}
+	if (*fencing != HAREPL_FENCING_NONE && !h) {
+		NL_SET_ERR_MSG_ATTR(info->extack, f,
+				    "fencing needs a fence handler (HAREPL_A_RES_FENCE_HANDLER)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 {
+	enum harepl_fencing fencing;
+	const char *handler;
 	struct harepl_peer_conf *confs;
 	struct harepl_resource *res;
 	struct sockaddr_storage local;
 	struct nlattr *secret;
-	unsigned int n;
+	unsigned int n, i;
 	int ret, local_len;
 
 	if (GENL_REQ_ATTR_CHECK(info, HAREPL_A_RES_LOCAL_ADDR) ||
@@ -498,6 +542,9 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "missing local address or peers");
 		return -EINVAL;
 	}
+	ret = harepl_nl_fencing(info, &fencing, &handler);
+	if (ret)
+		return ret;
 	res = harepl_nl_hold(info);
 	if (IS_ERR(res))
 		return PTR_ERR(res);
@@ -526,6 +573,15 @@ static int harepl_nl_connect(struct sk_buff *skb, struct genl_info *info)
 		ret = -EINVAL;
 		goto out;
 	}
+	if (info->attrs[HAREPL_A_CONNECT_FLAGS] &&
+	    (nla_get_u32(info->attrs[HAREPL_A_CONNECT_FLAGS]) &
+	     HAREPL_CONNECT_F_DISCARD_MY_DATA)) {
+		for (i = 0; i < n; i++)
+			confs[i].discard_my_data = true;
+	}
+	/* not while connected: harepl_connect() refuses that (EBUSY) */
+	if (!res->sock_net)
+		harepl_fence_configure(res, fencing, handler);
 	ret = harepl_connect(res, &local, local_len,
 			     secret ? nla_data(secret) : NULL,
 			     secret ? nla_len(secret) : 0, confs, n, info->extack);
@@ -552,6 +608,19 @@ static int harepl_nl_disconnect(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+static int harepl_nl_resume_io(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *flags = info->attrs[HAREPL_A_RESUME_FLAGS];
+	struct harepl_resource *res = harepl_nl_hold(info);
+
+	if (IS_ERR(res))
+		return PTR_ERR(res);
+	harepl_fence_resume(res, flags && (nla_get_u32(flags) & HAREPL_RESUME_F_FAIL),
+			    "by the admin");
+	harepl_resource_put(res);
+	return 0;
+}
+
 /**
  * harepl_nl_event() - tell the resource's namespace about a change
  * @res: the resource, as it is after the change
@@ -573,7 +642,7 @@ void harepl_nl_event(struct harepl_resource *res, enum harepl_event event)
 		return;
 	/* numbered first, so that a dropped event leaves a gap */
 	seq = harepl_next_event_seq(net);
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	msg = genlmsg_new(HAREPL_NL_MSG_SIZE, GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &harepl_genl_family, 0, HAREPL_CMD_EVENT);
@@ -618,6 +687,10 @@ static const struct genl_ops harepl_genl_ops[] = {
 	}, {
 		.cmd = HAREPL_CMD_INVALIDATE,
 		.doit = harepl_nl_sync_cmd,
+		.flags = GENL_ADMIN_PERM,
+	}, {
+		.cmd = HAREPL_CMD_RESUME_IO,
+		.doit = harepl_nl_resume_io,
 		.flags = GENL_ADMIN_PERM,
 	},
 };

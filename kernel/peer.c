@@ -16,6 +16,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 #include <net/tcp.h>
+#include "fence.h"
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -211,13 +212,16 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock)
 {
 	struct harepl_peer *peer = hs->peer;
+	/* while frozen, the handler (or the admin) decides first */
+	bool frozen = harepl_fence_frozen(peer->res);
 	bool ok;
 
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
-	ok = !peer->sock && !peer->stopping && !peer->split_brain;
+	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen;
 	if (ok) {
+		peer->fence_triggered = false;
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
@@ -244,6 +248,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	unsigned long idx;
 	void *entry;
 
+	/* before anything waiting for the peer can complete without it */
+	harepl_fence_peer_lost(peer);
 	mutex_lock(&peer->drop_mutex);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
@@ -264,7 +270,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	flush_work(&peer->ack_work);
 	/* writes we sent: the peer will never ACK them */
 	xa_for_each(&peer->inflight, idx, req) {
-		if (xa_erase(&peer->inflight, idx) != req)
+		if (xa_erase_bh(&peer->inflight, idx) != req)
 			continue;
 		if (xa_is_value(req)) {
 			harepl_async_done(peer, req, true);
@@ -339,9 +345,12 @@ static int harepl_peer_worker(void *arg)
 		 * Only the node with the lower id dials; the other waits for
 		 * its listener. Two connections made at once would each be
 		 * installed on one side and closed by the other, over and over,
-		 * each time after the generation ids were compared.
+		 * each time after the generation ids were compared. While I/O
+		 * is frozen by fencing, no connection at all: the peer comes
+		 * back (and is resynced) after the thaw.
 		 */
-		if (!READ_ONCE(peer->sock) && !harepl_peer_dials(peer)) {
+		if (!READ_ONCE(peer->sock) &&
+		    (!harepl_peer_dials(peer) || harepl_fence_frozen(peer->res))) {
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
 							 kthread_should_stop(), HZ);
 			continue;
@@ -383,6 +392,10 @@ static int harepl_listener(void *arg)
 				schedule_timeout_interruptible(HZ / 10);
 			continue;
 		}
+		if (harepl_fence_frozen(res)) {
+			sock_release(sock);
+			continue;
+		}
 		harepl_sock_setup(sock);
 		if (kernel_getpeername(sock, (struct sockaddr *)&ss) > 0)
 			snprintf(addr, sizeof(addr), "%pISpc", &ss);
@@ -403,8 +416,13 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 
 	if (!peer)
 		return NULL;
+	peer->rx_vec = kcalloc(HAREPL_WIRE_MAX_DATA / PAGE_SIZE,
+			       sizeof(*peer->rx_vec), GFP_KERNEL);
 	peer->sha = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(peer->sha)) {
+	if (!peer->rx_vec || IS_ERR(peer->sha)) {
+		if (!IS_ERR(peer->sha))
+			crypto_free_shash(peer->sha);
+		kfree(peer->rx_vec);
 		kfree(peer);
 		return NULL;
 	}
@@ -417,12 +435,14 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	atomic_set(&peer->rs_inflight, 0);
 	peer->res = res;
 	peer->conf = *conf;
+	peer->discard_my_data = conf->discard_my_data;
 	snprintf(peer->addr_str, sizeof(peer->addr_str), "%pISpc", &conf->addr);
 	spin_lock_init(&peer->lock);
 	peer->state = HAREPL_CONN_CONNECTING;
 	mutex_init(&peer->send_mutex);
 	init_waitqueue_head(&peer->wq);
-	xa_init(&peer->inflight);
+	init_waitqueue_head(&peer->rx_wq);
+	xa_init_flags(&peer->inflight, XA_FLAGS_LOCK_BH);
 	atomic_set(&peer->applying, 0);
 	init_waitqueue_head(&peer->apply_wq);
 	spin_lock_init(&peer->ack_lock);
@@ -434,6 +454,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 static void harepl_peer_free(struct harepl_peer *peer)
 {
 	crypto_free_shash(peer->sha);
+	kfree(peer->rx_vec);
 	xa_destroy(&peer->rs_reqs);
 	xa_destroy(&peer->inflight);
 	mutex_destroy(&peer->send_mutex);
@@ -571,6 +592,9 @@ int harepl_connect(struct harepl_resource *res,
 	down_write(&res->peers_rwsem);
 	memcpy(res->peers, peers, sizeof(peers));
 	res->npeers = n;
+	for (i = 0; i < n; i++)
+		if (confs[i].mode == HAREPL_MODE_SYNC)
+			WRITE_ONCE(res->sync_peers, true);
 	up_write(&res->peers_rwsem);
 
 	snprintf(name, sizeof(name), "harepl-l/%s", res->name);
@@ -627,6 +651,7 @@ void harepl_disconnect(struct harepl_resource *res)
 	n = res->npeers;
 	memcpy(peers, res->peers, sizeof(peers));
 	res->npeers = 0;
+	WRITE_ONCE(res->sync_peers, false);
 	memset(res->peers, 0, sizeof(res->peers));
 	up_write(&res->peers_rwsem);
 	for (i = 0; i < n; i++)

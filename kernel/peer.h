@@ -13,6 +13,7 @@
 struct harepl_resource;
 struct harepl_req;
 struct netlink_ext_ack;
+struct sock;
 struct socket;
 
 #define HAREPL_HANDSHAKE_TIMEOUT	(5 * HZ)
@@ -25,6 +26,7 @@ struct harepl_gens {
 	u64 history[HAREPL_MD_HISTORY];
 	u64 oos_chunks;
 	u32 flags;			/* enum harepl_wire_gens_flag */
+	u32 after_sb;			/* enum harepl_after_sb */
 };
 
 /* What CONNECT asks for one peer */
@@ -38,21 +40,26 @@ struct harepl_peer_conf {
 	enum harepl_congestion on_congestion;
 	u32 resync_rate;		/* KiB/s */
 	bool csums;
+	enum harepl_after_sb after_sb;
+	bool discard_my_data;		/* HAREPL_CONNECT_F_DISCARD_MY_DATA */
 };
 
 /*
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state, @stopping, @peer_gens, @split_brain and the resync flags
+ * @have_state, @stopping, @fence_triggered, @peer_gens, @split_brain,
+ * @discard_my_data, @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
  * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
  * @send_mutex serialises everything written to @sock and
  * protects @sock, @epoch and @epoch_completions: @sock is installed and
  * removed with both @send_mutex and @lock held, so either suffices to read
- * it. @inflight (xarray, own lock) maps request ids to primary requests
- * awaiting this peer's ACK. @ack_lock protects @acks. The worker thread
- * owns the receive side; nothing else reads from @sock.
+ * it. @inflight (xarray, own lock, taken with bottom halves off: ACKs are
+ * parsed in softirq) maps request ids to primary requests awaiting this
+ * peer's ACK. @ack_lock protects @acks. The receive side (the @rx_*
+ * fields) belongs to the socket's sk_data_ready callback, under the socket
+ * lock, and to the worker thread while @rx_thread is set; see receive.c.
  */
 struct harepl_peer {
 	struct harepl_resource *res;
@@ -65,6 +72,7 @@ struct harepl_peer {
 	enum harepl_disk_state peer_disk;
 	bool have_state;
 	bool stopping;			/* install no more connections */
+	bool fence_triggered;		/* this connection's loss is fenced */
 
 	struct mutex send_mutex;	/* see above */
 	struct mutex drop_mutex;	/* harepl_peer_drop() vs teardown */
@@ -74,10 +82,21 @@ struct harepl_peer {
 
 	struct task_struct *worker;	/* connects, handshakes, receives */
 	wait_queue_head_t wq;		/* worker waits for a socket here */
-	unsigned long last_recv;	/* jiffies */
+	unsigned long last_recv;	/* jiffies: a header arrived */
 	unsigned long last_progress;	/* jiffies: TCP acked our data */
 	u32 last_una;			/* TCP snd_una seen then */
 	bool ping_sent;
+
+	/* receive side, see above */
+	struct harepl_wire_hdr rx_hdr;	/* being parsed, or the worker's */
+	u32 rx_have;			/* bytes of @rx_hdr so far */
+	int rx_err;			/* @rx_hdr is bad: why */
+	const char *rx_why;
+	bool rx_thread;			/* the worker owns the stream */
+	wait_queue_head_t rx_wq;	/* the worker waits for its turn */
+	void (*rx_saved_data_ready)(struct sock *sk);
+	void (*rx_saved_state_change)(struct sock *sk);
+	struct kvec *rx_vec;		/* a write's payload pages */
 
 	/*
 	 * seq -> struct harepl_req for a sync peer; for an async one, an
@@ -106,6 +125,9 @@ struct harepl_peer {
 	struct harepl_gens peer_gens;
 	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
+	bool discard_my_data;		/* until the first decision */
+	enum harepl_sb_result sb_result; /* the last split-brain decision */
+	char sb_reason[160];		/* and why, for HAREPL_PEER_A_SB_REASON */
 
 	/* resync and verify, see resync.c */
 	struct task_struct *rs_thread;	/* the source's sender */
@@ -178,9 +200,8 @@ void harepl_ack_work(struct work_struct *work);
 /* receive.c */
 int harepl_recv_full(struct socket *sock, void *buf, size_t len,
 		     unsigned long deadline, bool started);
-int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
-		    struct harepl_wire_hdr *hdr, unsigned long deadline,
-		    bool started, const char **why);
+int harepl_recv_hdr(struct socket *sock, struct harepl_wire_hdr *hdr,
+		    unsigned long deadline, bool started, const char **why);
 void harepl_receive_loop(struct harepl_peer *peer);
 int harepl_recv_payload(struct harepl_peer *peer, void *buf, u32 len);
 void harepl_wait_applied(struct harepl_peer *peer, int below);

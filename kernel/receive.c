@@ -20,10 +20,9 @@
 #define HAREPL_MAX_APPLYING	128
 
 /**
- * harepl_recv_full() - read exactly @len bytes
+ * harepl_recv_msg() - fill @msg's buffers completely
  * @sock: the connection, whose receive timeout is a short slice
- * @buf: where to
- * @len: how many
+ * @msg: its iterator says where to and how many bytes
  * @deadline: jiffies by which a started read must have completed
  * @started: part of the packet was read already (a payload)
  *
@@ -31,17 +30,13 @@
  * packet; -ETIMEDOUT when a started packet did not complete by @deadline;
  * -ECONNRESET when the peer closed; another negative errno.
  */
-int harepl_recv_full(struct socket *sock, void *buf, size_t len,
-		     unsigned long deadline, bool started)
+static int harepl_recv_msg(struct socket *sock, struct msghdr *msg,
+			   unsigned long deadline, bool started)
 {
-	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
-	struct kvec iov;
 	int ret;
 
-	while (len) {
-		iov.iov_base = buf;
-		iov.iov_len = len;
-		ret = kernel_recvmsg(sock, &msg, &iov, 1, len, MSG_WAITALL);
+	while (msg_data_left(msg)) {
+		ret = sock_recvmsg(sock, msg, MSG_WAITALL);
 		if (ret == -EAGAIN && !started)
 			return -EAGAIN;
 		if (ret == -EAGAIN && time_before(jiffies, deadline))
@@ -51,10 +46,19 @@ int harepl_recv_full(struct socket *sock, void *buf, size_t len,
 		if (ret <= 0)
 			return ret ? ret : -ECONNRESET;
 		started = true;
-		buf += ret;
-		len -= ret;
 	}
 	return 0;
+}
+
+/* Reads exactly @len bytes into @buf; see harepl_recv_msg(). */
+int harepl_recv_full(struct socket *sock, void *buf, size_t len,
+		     unsigned long deadline, bool started)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	struct kvec iov = { .iov_base = buf, .iov_len = len };
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, &iov, 1, len);
+	return harepl_recv_msg(sock, &msg, deadline, started);
 }
 
 /* How long the rest of a packet may take to arrive */
@@ -113,16 +117,49 @@ static u16 harepl_wire_flags(u16 type)
 }
 
 /*
- * Reads and checks a header: magic, checksum, type, the flags its type
- * may carry and the length it allows. On failure *@why says what was
- * wrong.
+ * Checks a header: magic, checksum, type, the flags its type may carry
+ * and the length it allows. On failure *@why says what was wrong.
  */
-int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
-		    struct harepl_wire_hdr *hdr, unsigned long deadline,
-		    bool started, const char **why)
+static int harepl_hdr_check(struct harepl_wire_hdr *hdr, const char **why)
 {
 	u32 csum, len;
 	u16 type;
+
+	if (be32_to_cpu(hdr->magic) != HAREPL_WIRE_MAGIC) {
+		*why = "bad magic";
+		return -EPROTO;
+	}
+	csum = be32_to_cpu(hdr->hdr_csum);
+	hdr->hdr_csum = 0;
+	if (crc32c(~0U, hdr, sizeof(*hdr)) != csum) {
+		*why = "header checksum mismatch";
+		return -EPROTO;
+	}
+	type = be16_to_cpu(hdr->type);
+	len = be32_to_cpu(hdr->length);
+	if (!type || type >= __HAREPL_WIRE_TYPE_MAX) {
+		*why = "unknown packet type";
+		return -EPROTO;
+	}
+	if (be16_to_cpu(hdr->flags) & ~harepl_wire_flags(type)) {
+		*why = "unknown flags";
+		return -EPROTO;
+	}
+	if (hdr->reserved) {
+		*why = "reserved field not zero";
+		return -EPROTO;
+	}
+	if (len > harepl_wire_max_len(type)) {
+		*why = "packet length too large for its type";
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/* Reads and checks a header (the handshake's); see harepl_hdr_check(). */
+int harepl_recv_hdr(struct socket *sock, struct harepl_wire_hdr *hdr,
+		    unsigned long deadline, bool started, const char **why)
+{
 	int ret;
 
 	ret = harepl_recv_full(sock, hdr, sizeof(*hdr), deadline, started);
@@ -132,38 +169,22 @@ int harepl_recv_hdr(struct harepl_peer *peer, struct socket *sock,
 					   "receive error";
 		return ret;
 	}
-	if (peer)
-		atomic64_add(sizeof(*hdr), &peer->bytes_recv);
-	ret = -EPROTO;
-	if (be32_to_cpu(hdr->magic) != HAREPL_WIRE_MAGIC) {
-		*why = "bad magic";
-		return ret;
-	}
-	csum = be32_to_cpu(hdr->hdr_csum);
-	hdr->hdr_csum = 0;
-	if (crc32c(~0U, hdr, sizeof(*hdr)) != csum) {
-		*why = "header checksum mismatch";
-		return ret;
-	}
-	type = be16_to_cpu(hdr->type);
-	len = be32_to_cpu(hdr->length);
-	if (!type || type >= __HAREPL_WIRE_TYPE_MAX) {
-		*why = "unknown packet type";
-		return ret;
-	}
-	if (be16_to_cpu(hdr->flags) & ~harepl_wire_flags(type)) {
-		*why = "unknown flags";
-		return ret;
-	}
-	if (hdr->reserved) {
-		*why = "reserved field not zero";
-		return ret;
-	}
-	if (len > harepl_wire_max_len(type)) {
-		*why = "packet length too large for its type";
-		return ret;
-	}
-	return 0;
+	return harepl_hdr_check(hdr, why);
+}
+
+/* Reads a payload of exactly @len bytes into the @nr buffers of @vec. */
+static int harepl_recv_vec(struct harepl_peer *peer, struct kvec *vec,
+			   unsigned int nr, u32 len)
+{
+	struct msghdr msg = { .msg_flags = MSG_NOSIGNAL };
+	int ret;
+
+	iov_iter_kvec(&msg.msg_iter, ITER_DEST, vec, nr, len);
+	ret = harepl_recv_msg(peer->sock, &msg, harepl_packet_deadline(peer),
+			      true);
+	if (!ret)
+		atomic64_add(len, &peer->bytes_recv);
+	return ret;
 }
 
 /* Reads a payload of exactly @len bytes into @buf. */
@@ -321,21 +342,25 @@ static int harepl_recv_write(struct harepl_peer *peer,
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_private = rr;
 	bio->bi_end_io = harepl_rreq_endio;
+	/* the whole payload in one receive call */
 	for (i = 0; i < nr; i++) {
 		n = min_t(u32, len - i * PAGE_SIZE, PAGE_SIZE);
 		page = alloc_page(GFP_NOIO);
-		if (page)
-			__bio_add_page(bio, page, n, 0);
-		ret = page ? harepl_recv_payload(peer, page_address(page), n) : -ENOMEM;
-		if (ret) {
-			*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
-			rr->ack = false;
-			rr->aborted = true;
-			bio->bi_status = BLK_STS_IOERR;
-			atomic_inc(&peer->applying);
-			bio_endio(bio);
-			return ret;
-		}
+		if (!page)
+			break;
+		__bio_add_page(bio, page, n, 0);
+		peer->rx_vec[i].iov_base = page_address(page);
+		peer->rx_vec[i].iov_len = n;
+	}
+	ret = i < nr ? -ENOMEM : harepl_recv_vec(peer, peer->rx_vec, nr, len);
+	if (ret) {
+		*why = ret == -ENOMEM ? "out of memory" : "truncated payload";
+		rr->ack = false;
+		rr->aborted = true;
+		bio->bi_status = BLK_STS_IOERR;
+		atomic_inc(&peer->applying);
+		bio_endio(bio);
+		return ret;
 	}
 	if (type != HAREPL_WIRE_DATA && !resync)
 		bio->bi_iter.bi_size = size;
@@ -380,7 +405,7 @@ static int harepl_recv_ack(struct harepl_peer *peer,
 	struct harepl_req *req;
 	void *entry;
 
-	entry = xa_erase(&peer->inflight, be64_to_cpu(hdr->seq));
+	entry = xa_erase_bh(&peer->inflight, be64_to_cpu(hdr->seq));
 	if (!entry) {
 		*why = "ACK for an unknown request";
 		return -EPROTO;
@@ -538,27 +563,35 @@ static bool harepl_tcp_idle(struct harepl_peer *peer)
 static int harepl_check_timeout(struct harepl_peer *peer, const char **why)
 {
 	unsigned long timeout = msecs_to_jiffies(peer->conf.timeout_ms);
-	unsigned long alive;
+	unsigned long alive, last_recv;
 	struct harepl_req *req;
+	bool idle, expired = false;
 	unsigned long idx;
-	bool idle;
 
+	/* under the lock: an ACK parsed meanwhile may complete a request */
+	xa_lock_bh(&peer->inflight);
 	xa_for_each(&peer->inflight, idx, req) {
 		if (!xa_is_value(req) && time_after(jiffies, req->start + timeout)) {
-			*why = "timed out waiting for an ACK";
-			return -ETIMEDOUT;
+			expired = true;
+			break;
 		}
 	}
+	xa_unlock_bh(&peer->inflight);
+	if (expired) {
+		*why = "timed out waiting for an ACK";
+		return -ETIMEDOUT;
+	}
 	idle = harepl_tcp_idle(peer);
-	alive = time_after(peer->last_progress, peer->last_recv) ?
-		peer->last_progress : peer->last_recv;
+	last_recv = READ_ONCE(peer->last_recv);
+	alive = time_after(peer->last_progress, last_recv) ?
+		peer->last_progress : last_recv;
 	if (time_after(jiffies, alive + timeout)) {
 		*why = "peer silent for longer than the timeout";
 		return -ETIMEDOUT;
 	}
-	if (idle && !peer->ping_sent &&
-	    time_after(jiffies, peer->last_recv + timeout / 2)) {
-		peer->ping_sent = true;
+	if (idle && !READ_ONCE(peer->ping_sent) &&
+	    time_after(jiffies, last_recv + timeout / 2)) {
+		WRITE_ONCE(peer->ping_sent, true);
 		harepl_queue_ctl(peer, HAREPL_CTL_PING);
 	}
 	return 0;
@@ -606,9 +639,166 @@ static int harepl_dispatch(struct harepl_peer *peer,
 	}
 }
 
+/*
+ * After the handshake, headers are parsed where the data arrives: in the
+ * socket's sk_data_ready callback (softirq, or the socket owner's
+ * release_sock()). An ACK of a write is handled there and then, without a
+ * thread wakeup: that is the primary's whole receive path for replicated
+ * writes. Any other header is handed to the worker thread, which reads the
+ * payload with recvmsg() and dispatches; while it owns the stream
+ * (@rx_thread) the callback parses nothing. The worker hands the stream
+ * back with harepl_rx_resume(), under the socket lock.
+ */
+
+/* An ACK the callback can complete: a write's, without error */
+static bool harepl_rx_ack(struct harepl_peer *peer,
+			  const struct harepl_wire_hdr *hdr)
+{
+	u64 seq = be64_to_cpu(hdr->seq);
+	void *entry;
+
+	if (be16_to_cpu(hdr->type) != HAREPL_WIRE_ACK || hdr->length ||
+	    hdr->status)
+		return false;
+	xa_lock_bh(&peer->inflight);
+	entry = xa_load(&peer->inflight, seq);
+	if (entry)
+		__xa_erase(&peer->inflight, seq);
+	xa_unlock_bh(&peer->inflight);
+	if (!entry)
+		return false;	/* the worker says why */
+	if (xa_is_value(entry))
+		harepl_async_done(peer, entry, false);
+	else
+		harepl_req_put(entry);
+	return true;
+}
+
+static int harepl_rx_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			   unsigned int offset, size_t len)
+{
+	struct harepl_peer *peer = desc->arg.data;
+	u8 *buf = (u8 *)&peer->rx_hdr;
+	size_t used = 0, n;
+
+	while (used < len && desc->count) {
+		n = min_t(size_t, len - used, sizeof(peer->rx_hdr) - peer->rx_have);
+		if (skb_copy_bits(skb, offset + used, buf + peer->rx_have, n)) {
+			peer->rx_err = -EIO;
+			peer->rx_why = "receive error";
+		} else {
+			used += n;
+			peer->rx_have += n;
+			if (peer->rx_have < sizeof(peer->rx_hdr))
+				break;
+			peer->rx_have = 0;
+			atomic64_add(sizeof(peer->rx_hdr), &peer->bytes_recv);
+			WRITE_ONCE(peer->last_recv, jiffies);
+			WRITE_ONCE(peer->ping_sent, false);
+			peer->rx_err = harepl_hdr_check(&peer->rx_hdr, &peer->rx_why);
+			if (!peer->rx_err && harepl_rx_ack(peer, &peer->rx_hdr))
+				continue;
+		}
+		/* the worker's turn: @rx_hdr (or @rx_err) is its packet */
+		WRITE_ONCE(peer->rx_thread, true);
+		desc->count = 0;
+		wake_up(&peer->rx_wq);
+	}
+	return used;
+}
+
+/* Parses what is queued; called with the socket lock held. */
+static void harepl_rx_parse(struct harepl_peer *peer, struct sock *sk)
+{
+	read_descriptor_t desc = { .arg.data = peer, .count = 1 };
+
+	if (!READ_ONCE(peer->rx_thread))
+		tcp_read_sock(sk, &desc, harepl_rx_actor);
+}
+
+static void harepl_rx_data_ready(struct sock *sk)
+{
+	void (*ready)(struct sock *sk);
+	struct harepl_peer *peer;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	peer = sk->sk_user_data;
+	if (!peer) {
+		ready = sk->sk_data_ready;
+	} else {
+		harepl_rx_parse(peer, sk);
+		ready = peer->rx_saved_data_ready;
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	/* wakes the worker's recvmsg() of a payload, if it waits */
+	if (ready != harepl_rx_data_ready)
+		ready(sk);
+}
+
+static void harepl_rx_state_change(struct sock *sk)
+{
+	void (*change)(struct sock *sk) = NULL;
+	struct harepl_peer *peer;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	peer = sk->sk_user_data;
+	if (peer) {
+		change = peer->rx_saved_state_change;
+		wake_up(&peer->rx_wq);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	if (change)
+		change(sk);
+}
+
+static void harepl_rx_start(struct harepl_peer *peer, struct sock *sk)
+{
+	peer->rx_have = 0;
+	peer->rx_err = 0;
+	peer->rx_thread = false;
+	write_lock_bh(&sk->sk_callback_lock);
+	peer->rx_saved_data_ready = sk->sk_data_ready;
+	peer->rx_saved_state_change = sk->sk_state_change;
+	sk->sk_user_data = peer;
+	sk->sk_data_ready = harepl_rx_data_ready;
+	sk->sk_state_change = harepl_rx_state_change;
+	write_unlock_bh(&sk->sk_callback_lock);
+	/* what arrived before */
+	lock_sock(sk);
+	harepl_rx_parse(peer, sk);
+	release_sock(sk);
+}
+
+/* After it: no callback of ours runs, none will. */
+static void harepl_rx_stop(struct harepl_peer *peer, struct sock *sk)
+{
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_data_ready = peer->rx_saved_data_ready;
+	sk->sk_state_change = peer->rx_saved_state_change;
+	sk->sk_user_data = NULL;
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* The worker is done with its packet: the callback parses again. */
+static void harepl_rx_resume(struct harepl_peer *peer, struct sock *sk)
+{
+	lock_sock(sk);
+	WRITE_ONCE(peer->rx_thread, false);
+	harepl_rx_parse(peer, sk);
+	release_sock(sk);
+}
+
+static bool harepl_rx_closed(struct sock *sk)
+{
+	return READ_ONCE(sk->sk_err) ||
+	       (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) ||
+	       READ_ONCE(sk->sk_state) != TCP_ESTABLISHED;
+}
+
 /* The worker's loop while connected; returns when the connection ends. */
 void harepl_receive_loop(struct harepl_peer *peer)
 {
+	struct sock *sk = peer->sock->sk;
 	unsigned long next_check = jiffies;
 	struct harepl_wire_hdr hdr;
 	const char *why = NULL;
@@ -616,15 +806,29 @@ void harepl_receive_loop(struct harepl_peer *peer)
 
 	peer->last_recv = jiffies;
 	peer->last_progress = jiffies;
-	peer->last_una = tcp_sk(peer->sock->sk)->snd_una;
+	peer->last_una = tcp_sk(sk)->snd_una;
 	peer->ping_sent = false;
+	harepl_rx_start(peer, sk);
 	while (!kthread_should_stop()) {
-		ret = harepl_recv_hdr(peer, peer->sock, &hdr,
-				      harepl_packet_deadline(peer), false, &why);
-		if (!ret) {
-			peer->last_recv = jiffies;
-			peer->ping_sent = false;
-			ret = harepl_dispatch(peer, &hdr, &why);
+		wait_event_interruptible_timeout(peer->rx_wq,
+						 READ_ONCE(peer->rx_thread) ||
+						 harepl_rx_closed(sk) ||
+						 kthread_should_stop(),
+						 READ_ONCE(sk->sk_rcvtimeo));
+		if (READ_ONCE(peer->rx_thread)) {
+			/* the callback parses nothing until we resume it */
+			hdr = peer->rx_hdr;
+			why = peer->rx_why;
+			ret = peer->rx_err;
+			if (!ret)
+				ret = harepl_dispatch(peer, &hdr, &why);
+			if (!ret)
+				harepl_rx_resume(peer, sk);
+		} else if (harepl_rx_closed(sk)) {
+			why = "connection closed";
+			ret = -ECONNRESET;
+		} else {
+			ret = -EAGAIN;
 		}
 		/* also under steady traffic: a stuck request must not wait */
 		if ((!ret || ret == -EAGAIN) && time_after(jiffies, next_check)) {
@@ -636,6 +840,7 @@ void harepl_receive_loop(struct harepl_peer *peer)
 		if (ret)
 			break;
 	}
+	harepl_rx_stop(peer, sk);
 	if (why)
 		pr_warn("%s: peer %s: disconnecting: %s\n", peer->res->name,
 			peer->addr_str, why);

@@ -32,8 +32,9 @@ struct crypto_shash;
  *   write path holds it for reading while it sends.
  * - @role_lock, a leaf, also covers @role and @writable with the disk's
  *   read-only flag, so that dm's resume path need not take harepl_lock.
- * - @write_lock (spinlock) protects @inflight_writes, @deferred and
- *   @resync_ranges.
+ * - @write_lock (spinlock, taken in interrupt context too) protects
+ *   @inflight_writes, @deferred, @resync_ranges and the fencing state
+ *   (@fencing to @fence_exit).
  * - @md_mutex protects @md's generation ids, flags and slots and
  *   serialises superblock writes; taken under @conf_mutex, never under
  *   harepl_lock.
@@ -78,6 +79,7 @@ struct harepl_resource {
 	struct rw_semaphore peers_rwsem;	/* see above */
 	struct harepl_peer *peers[HAREPL_MAX_PEERS];
 	unsigned int npeers;
+	bool sync_peers;		/* one of @peers is in sync mode */
 	struct net *sock_net;		/* held while connected */
 	struct sockaddr_storage local_addr;
 	int local_addrlen;
@@ -96,6 +98,19 @@ struct harepl_resource {
 	struct bio_list deferred;	/* writes waiting for an overlap */
 	struct work_struct deferred_work;
 	struct bio_set bs;		/* clones and received writes */
+
+	/* Fencing (fence.c), under @write_lock */
+	enum harepl_fencing fencing;	/* as the last CONNECT set it */
+	char fence_handler[HAREPL_FENCE_HANDLER_MAX];
+	enum harepl_freeze frozen;	/* writes park and queue while set */
+	struct bio_list parked;		/* writes done but not completed */
+	unsigned long fence_todo;	/* node ids: a handler is to run */
+	unsigned long fence_need;	/* node ids: not fenced, keep frozen */
+	char fence_addr[HAREPL_MD_MAX_PEERS + 1][56];	/* by node id */
+	enum harepl_fence_state fence_state;	/* of the last handler */
+	u32 fence_peer;			/* node id it ran for */
+	int fence_exit;			/* its exit status, or -errno */
+	struct work_struct fence_work;	/* runs handlers, holds a reference */
 };
 
 extern struct mutex harepl_lock;

@@ -9,6 +9,7 @@
 #include <linux/highmem.h>
 #include <linux/net.h>
 #include <net/sock.h>
+#include "fence.h"
 #include "peer.h"
 #include "receive.h"
 #include "req.h"
@@ -243,7 +244,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 	entry = harepl_inflight_entry(peer, req);
 	if (sync)
 		atomic_inc(&req->pending);
-	if (!entry || xa_insert(&peer->inflight, req->seq, entry, GFP_NOIO)) {
+	if (!entry || xa_insert_bh(&peer->inflight, req->seq, entry, GFP_NOIO)) {
 		if (sync)
 			atomic_dec(&req->pending);
 		mutex_unlock(&peer->send_mutex);
@@ -258,7 +259,8 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 	if (!ret)
 		return;
 	/* no ACK will come: the request is ours to release, if still listed */
-	if (xa_erase(&peer->inflight, req->seq) == entry) {
+	harepl_fence_peer_lost(peer);
+	if (xa_erase_bh(&peer->inflight, req->seq) == entry) {
 		if (sync)
 			harepl_req_put(req);
 		else

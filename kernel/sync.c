@@ -41,7 +41,15 @@ static void harepl_gens_mine(struct harepl_peer *peer, struct harepl_gens *g)
 		g->history[i] = res->md.gen_history[i];
 	if (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY)
 		g->flags |= HAREPL_GENS_CRASHED_PRIMARY;
+	if (g->bitmap_gen &&
+	    (res->md.slots[peer->slot].flags & HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT))
+		g->flags |= HAREPL_GENS_SPLIT_PRIMARY;
 	mutex_unlock(&res->md_mutex);
+	spin_lock(&peer->lock);
+	if (peer->discard_my_data)
+		g->flags |= HAREPL_GENS_DISCARD_MY_DATA;
+	spin_unlock(&peer->lock);
+	g->after_sb = peer->conf.after_sb;
 	g->oos_chunks = harepl_bm_count(res, peer->slot);
 	if (disk == HAREPL_DISK_UPTODATE)
 		g->flags |= HAREPL_GENS_UPTODATE | HAREPL_GENS_CONSISTENT;
@@ -73,6 +81,7 @@ void harepl_gens_fill(struct harepl_peer *peer, struct harepl_wire_gens *w,
 	w->flags = cpu_to_be32(g.flags);
 	w->chunk_sectors = cpu_to_be32(peer->res->md.chunk_sectors);
 	memcpy(w->uuid, peer->res->md.uuid, sizeof(w->uuid));
+	w->after_sb = cpu_to_be32(g.after_sb);
 }
 
 /* Checks a peer's GENS; returns why it is bad, or NULL. */
@@ -88,12 +97,17 @@ const char *harepl_gens_parse(struct harepl_resource *res,
 		return "bitmap chunk sizes differ (create-md --chunk-size)";
 	if (be64_to_cpu(w->oos_chunks) > res->bm.nbits)
 		return "GENS counts more chunks than the device has";
+	if (be32_to_cpu(w->after_sb) > HAREPL_AFTER_SB_MAX)
+		return "bad GENS split-brain policy";
+	if (w->reserved)
+		return "GENS reserved field not zero";
 	g->current_gen = be64_to_cpu(w->current_gen);
 	g->bitmap_gen = be64_to_cpu(w->bitmap_gen);
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)
 		g->history[i] = be64_to_cpu(w->history[i]);
 	g->oos_chunks = be64_to_cpu(w->oos_chunks);
 	g->flags = be32_to_cpu(w->flags);
+	g->after_sb = be32_to_cpu(w->after_sb);
 	return NULL;
 }
 
@@ -169,13 +183,121 @@ static enum harepl_decision harepl_decide(const struct harepl_gens *a, u32 a_id,
 	return HAREPL_D_WAIT;
 }
 
+/*
+ * A split brain found by harepl_decide(), from @a's side: does
+ * --discard-my-data or the split-brain policy resolve it
+ * (Documentation/split-brain.rst)? Both nodes run it with the same inputs
+ * swapped and reach mirrored decisions. Returns HAREPL_D_SPLIT (refused)
+ * or the direction of the resync; @why (@len bytes) says why either way.
+ */
+static enum harepl_decision harepl_sb_resolve(const struct harepl_gens *a,
+					      u32 a_id,
+					      const struct harepl_gens *b,
+					      u32 b_id, char *why, size_t len)
+{
+	static const char * const names[] = HAREPL_AFTER_SB_NAMES;
+	bool a_dmd = a->flags & HAREPL_GENS_DISCARD_MY_DATA;
+	bool b_dmd = b->flags & HAREPL_GENS_DISCARD_MY_DATA;
+	bool bitmap = a->bitmap_gen && a->bitmap_gen == b->bitmap_gen;
+	const struct harepl_gens *victim;
+	const char *who;
+	bool sa, sb;
+	int n;
+
+	if (a_dmd && b_dmd) {
+		snprintf(why, len, "%s",
+			 "both nodes asked to discard their data (connect --discard-my-data)");
+		return HAREPL_D_SPLIT;
+	}
+	if (a_dmd || b_dmd) {
+		victim = a_dmd ? a : b;
+		n = snprintf(why, len, "%s asked to discard its data (connect --discard-my-data)",
+			     a_dmd ? "this node" : "the peer");
+		goto check;
+	}
+	/* both ends checked the policy on receipt: it indexes names[] */
+	if (a->after_sb != b->after_sb) {
+		snprintf(why, len,
+			 "split-brain policies differ (%s here, %s on the peer): no automatic resolution",
+			 names[a->after_sb], names[b->after_sb]);
+		return HAREPL_D_SPLIT;
+	}
+	switch (a->after_sb) {
+	case HAREPL_AFTER_SB_DISCARD_ZERO_CHANGES:
+		if (a->oos_chunks && b->oos_chunks) {
+			snprintf(why, len,
+				 "discard-zero-changes: both nodes wrote since the split (%llu and %llu chunks)",
+				 a->oos_chunks, b->oos_chunks);
+			return HAREPL_D_SPLIT;
+		}
+		if (a->oos_chunks)
+			victim = b;
+		else if (b->oos_chunks)
+			victim = a;
+		else	/* nothing to lose: not the primary, else the higher id */
+			victim = (a->flags & HAREPL_GENS_PRIMARY) ? b :
+				 (b->flags & HAREPL_GENS_PRIMARY) ? a :
+				 a_id > b_id ? a : b;
+		who = victim == a ? "this node" : "the peer";
+		n = snprintf(why, len, "discard-zero-changes: %s wrote nothing since the split",
+			     who);
+		break;
+	case HAREPL_AFTER_SB_DISCARD_YOUNGER_PRIMARY:
+		sa = a->flags & HAREPL_GENS_SPLIT_PRIMARY;
+		sb = b->flags & HAREPL_GENS_SPLIT_PRIMARY;
+		if (sa == sb) {
+			snprintf(why, len,
+				 "discard-younger-primary: cannot tell which node became primary later (%s primary at the split)",
+				 sa ? "both were" : "neither was");
+			return HAREPL_D_SPLIT;
+		}
+		victim = sa ? b : a;
+		who = victim == a ? "this node" : "the peer";
+		n = snprintf(why, len, "discard-younger-primary: %s became primary after the split",
+			     who);
+		break;
+	case HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES:
+		if (a->oos_chunks == b->oos_chunks) {
+			snprintf(why, len, "discard-least-changes: both nodes changed %llu chunks",
+				 a->oos_chunks);
+			return HAREPL_D_SPLIT;
+		}
+		victim = a->oos_chunks < b->oos_chunks ? a : b;
+		who = victim == a ? "this node" : "the peer";
+		n = snprintf(why, len,
+			     "discard-least-changes: %s changed fewer chunks (%llu vs %llu)",
+			     who, victim->oos_chunks, (victim == a ? b : a)->oos_chunks);
+		break;
+	default:
+		snprintf(why, len, "%s",
+			 "policy disconnect: resolve it by hand (connect --discard-my-data on the node whose changes to drop)");
+		return HAREPL_D_SPLIT;
+	}
+check:
+	if (n < 0 || n >= len)
+		n = 0;
+	who = victim == a ? "this node" : "the peer";
+	if (victim->flags & HAREPL_GENS_PRIMARY) {
+		snprintf(why + n, len - n,
+			 "; refused: %s is primary (demote it, then disconnect and connect)",
+			 who);
+		return HAREPL_D_SPLIT;
+	}
+	if (!((victim == a ? b : a)->flags & HAREPL_GENS_UPTODATE)) {
+		snprintf(why + n, len - n, "; refused: the node to keep is not UpToDate");
+		return HAREPL_D_SPLIT;
+	}
+	if (victim == a)
+		return bitmap ? HAREPL_D_TARGET : HAREPL_D_FULL_TARGET;
+	return bitmap ? HAREPL_D_SOURCE : HAREPL_D_FULL_SOURCE;
+}
+
 /* A source must be UpToDate and a primary is never a target. */
 static enum harepl_decision harepl_decide_checked(const struct harepl_gens *a,
-						  u32 a_id,
 						  const struct harepl_gens *b,
-						  u32 b_id, const char **why)
+						  enum harepl_decision d,
+						  const char **why)
 {
-	enum harepl_decision d = harepl_decide(a, a_id, b, b_id);
 	const struct harepl_gens *src, *dst;
 
 	switch (d) {
@@ -306,9 +428,11 @@ static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
 			gen = get_random_u64();
 		} while (!gen);
 		res->md.slots[peer->slot].gen_bitmap = gen;
+		res->md.slots[peer->slot].flags = 0;
 		harepl_bm_set_all(res, peer->slot);
 	} else if (!res->md.slots[peer->slot].gen_bitmap) {
 		res->md.slots[peer->slot].gen_bitmap = peer->peer_gens.current_gen;
+		res->md.slots[peer->slot].flags = 0;
 	}
 	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
@@ -345,8 +469,12 @@ void harepl_sync_note_split(struct harepl_peer *peer)
 
 	spin_lock(&peer->lock);
 	news = !peer->sock && peer->state != HAREPL_CONN_SPLIT_BRAIN;
-	if (news)
+	if (news) {
 		peer->state = HAREPL_CONN_SPLIT_BRAIN;
+		peer->sb_result = HAREPL_SB_REFUSED;
+		strscpy(peer->sb_reason, "both nodes are primary",
+			sizeof(peer->sb_reason));
+	}
 	spin_unlock(&peer->lock);
 	if (!news)
 		return;
@@ -361,11 +489,31 @@ static void harepl_sync_split_brain(struct harepl_peer *peer, const char *why)
 	peer->split_brain = true;
 	if (peer->sock)
 		peer->state = HAREPL_CONN_SPLIT_BRAIN;
+	peer->sb_result = HAREPL_SB_REFUSED;
+	strscpy(peer->sb_reason, why, sizeof(peer->sb_reason));
 	spin_unlock(&peer->lock);
 	pr_err("%s: peer %s: split brain: %s; not connecting until disconnect and connect, nothing was copied\n",
 	       peer->res->name, peer->addr_str, why);
 	harepl_resource_event(peer->res, HAREPL_EVENT_SPLIT_BRAIN);
 	harepl_peer_drop(peer, "split brain");
+}
+
+/* A split brain resolved by policy or --discard-my-data: log, report. */
+static void harepl_sb_resolved(struct harepl_peer *peer, enum harepl_decision d,
+			       const char *why)
+{
+	bool target = d == HAREPL_D_TARGET || d == HAREPL_D_FULL_TARGET;
+	bool full = d == HAREPL_D_FULL_TARGET || d == HAREPL_D_FULL_SOURCE;
+
+	spin_lock(&peer->lock);
+	peer->sb_result = target ? HAREPL_SB_DISCARD_LOCAL : HAREPL_SB_DISCARD_PEER;
+	strscpy(peer->sb_reason, why, sizeof(peer->sb_reason));
+	spin_unlock(&peer->lock);
+	pr_warn("%s: peer %s: split brain resolved: %s; %s changes since the split are discarded (%s resync %s the peer)\n",
+		peer->res->name, peer->addr_str, why,
+		target ? "this node's" : "the peer's", full ? "full" : "bitmap",
+		target ? "from" : "to");
+	harepl_resource_event(peer->res, HAREPL_EVENT_SPLIT_BRAIN);
 }
 
 /**
@@ -378,6 +526,8 @@ static void harepl_sync_split_brain(struct harepl_peer *peer, const char *why)
 void harepl_sync_decide(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
+	char sb_why[sizeof(peer->sb_reason)];
+	bool split = false, dmd;
 	const char *why = NULL;
 	struct harepl_gens mine, his;
 	enum harepl_decision d;
@@ -393,8 +543,23 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	}
 	spin_unlock(&peer->lock);
 	harepl_gens_mine(peer, &mine);
-	d = harepl_decide_checked(&mine, res->md.node_id, &his,
-				  peer->conf.node_id, &why);
+	d = harepl_decide(&mine, res->md.node_id, &his, peer->conf.node_id);
+	if (d == HAREPL_D_SPLIT) {
+		split = true;
+		d = harepl_sb_resolve(&mine, res->md.node_id, &his,
+				      peer->conf.node_id, sb_why, sizeof(sb_why));
+		why = sb_why;
+	} else {
+		d = harepl_decide_checked(&mine, &his, d, &why);
+	}
+	/* --discard-my-data counts for the first decision only */
+	spin_lock(&peer->lock);
+	dmd = peer->discard_my_data;
+	peer->discard_my_data = false;
+	spin_unlock(&peer->lock);
+	if (dmd && !split)
+		pr_info("%s: peer %s: connect --discard-my-data ignored: no split brain\n",
+			res->name, peer->addr_str);
 	pr_debug("%s: peer %s: ids %016llx/%016llx vs %016llx/%016llx: %d\n",
 		 res->name, peer->addr_str, mine.current_gen, mine.bitmap_gen,
 		 his.current_gen, his.bitmap_gen, d);
@@ -418,6 +583,8 @@ void harepl_sync_decide(struct harepl_peer *peer)
 		harepl_sync_become_target(peer, d == HAREPL_D_FULL_TARGET);
 		break;
 	}
+	if (split && d != HAREPL_D_SPLIT)
+		harepl_sb_resolved(peer, d, why);
 	mutex_unlock(&peer->decide_mutex);
 }
 
@@ -525,6 +692,7 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 	}
 	mutex_lock(&res->md_mutex);
 	res->md.slots[peer->slot].gen_bitmap = 0;
+	res->md.slots[peer->slot].flags = 0;
 	res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
@@ -556,6 +724,7 @@ void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens 
 	res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	harepl_bm_clear_all(res, peer->slot);
 	res->md.slots[peer->slot].gen_bitmap = 0;
+	res->md.slots[peer->slot].flags = 0;
 	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	harepl_bm_flush(res);
@@ -584,11 +753,14 @@ static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
 
 /*
  * We write without some peer from now on: its slot remembers since when,
- * and the data gets a new current id (@always: even if every slot
- * tracked already). Caller holds md_mutex and peers_rwsem for reading.
- * Returns whether the ids changed.
+ * and whether we were primary at that split (@was_primary: we lost the
+ * peer while primary; else a promotion without it), and the data gets a
+ * new current id (@always: even if every slot tracked already). Caller
+ * holds md_mutex and peers_rwsem for reading. Returns whether the ids
+ * changed.
  */
-static bool harepl_gens_diverge(struct harepl_resource *res, bool always)
+static bool harepl_gens_diverge(struct harepl_resource *res, bool always,
+				bool was_primary)
 {
 	bool changed = always;
 	int i;
@@ -599,6 +771,8 @@ static bool harepl_gens_diverge(struct harepl_resource *res, bool always)
 		    harepl_slot_in_sync(res, res->md.slots[i].node_id))
 			continue;
 		res->md.slots[i].gen_bitmap = res->md.gen_current;
+		res->md.slots[i].flags = was_primary ?
+					 HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT : 0;
 		changed = true;
 	}
 	if (changed) {
@@ -664,7 +838,7 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 		if (!n && !res->npeers)
 			diverge = true;		/* nobody ever followed */
 		if (diverge)
-			harepl_gens_diverge(res, true);
+			harepl_gens_diverge(res, true, false);
 	} else {
 		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	}
@@ -691,7 +865,7 @@ void harepl_gens_peer_lost(struct harepl_peer *peer)
 
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
-	changed = harepl_gens_diverge(res, false);
+	changed = harepl_gens_diverge(res, false, true);
 	if (changed)
 		harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
@@ -722,6 +896,7 @@ int harepl_invalidate(struct harepl_resource *res, struct harepl_peer *peer)
 	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
 	harepl_bm_clear_all(res, peer->slot);
 	res->md.slots[peer->slot].gen_bitmap = 0;
+	res->md.slots[peer->slot].flags = 0;
 	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);

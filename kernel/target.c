@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
+#include "fence.h"
 #include "peer.h"
 #include "req.h"
 #include "resource.h"
@@ -119,6 +120,7 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	mutex_init(&res->md_mutex);
 	bio_list_init(&res->deferred);
 	INIT_WORK(&res->deferred_work, harepl_deferred_work);
+	harepl_fence_res_init(res);
 	strscpy(res->name, name, sizeof(res->name));
 	res->dm = dm_table_get_md(ti->table);
 	res->internal = !hc->meta;
@@ -281,6 +283,7 @@ static void harepl_dtr(struct dm_target *ti)
 		res->dying = true;
 		harepl_disconnect(res);
 		mutex_unlock(&res->conf_mutex);
+		harepl_fence_stop(res);
 		flush_work(&res->deferred_work);
 		/* a clean stop: the bitmap on disk, the log empty */
 		if (!harepl_al_clean(res)) {

@@ -8,6 +8,7 @@
 
 #include <linux/device-mapper.h>
 #include "al.h"
+#include "fence.h"
 #include "peer.h"
 #include "req.h"
 #include "resource.h"
@@ -33,7 +34,8 @@ static void harepl_req_complete(struct harepl_req *req)
 	/* later writes start a new epoch: they may depend on this one */
 	atomic64_inc(&res->completions);
 	req->bio->bi_status = req->status;
-	bio_endio(req->bio);
+	if (!harepl_fence_park(res, req->bio))
+		bio_endio(req->bio);
 	if (kick)
 		queue_work(harepl_wq, &res->deferred_work);
 }
@@ -70,8 +72,18 @@ void harepl_write_go(struct harepl_resource *res, struct harepl_req *req)
 	clone->bi_end_io = harepl_clone_endio;
 	clone->bi_private = req;
 	atomic_inc(&req->pending);
-	submit_bio_noacct(clone);
-	harepl_replicate(res, req);
+	/*
+	 * A sync peer's round trip is the longer path: start it first. An
+	 * async peer's copy into the send buffer had better overlap the
+	 * local write, which is then all the writer waits for.
+	 */
+	if (READ_ONCE(res->sync_peers)) {
+		harepl_replicate(res, req);
+		submit_bio_noacct(clone);
+	} else {
+		submit_bio_noacct(clone);
+		harepl_replicate(res, req);
+	}
 	harepl_req_put(req);
 }
 
@@ -126,8 +138,11 @@ bool harepl_range_trylock(struct harepl_resource *res, struct harepl_range *r)
 	bool ok;
 
 	spin_lock_irq(&res->write_lock);
-	/* writes waiting go first, so that a resync cannot starve them */
-	ok = bio_list_empty(&res->deferred);
+	/*
+	 * writes waiting go first, so that a resync cannot starve them;
+	 * unless frozen: they wait for the thaw, not for the resync
+	 */
+	ok = bio_list_empty(&res->deferred) || res->frozen != HAREPL_FREEZE_NONE;
 	list_for_each_entry(w, &res->inflight_writes, node)
 		if (ok && harepl_overlap(r->sector, r->sectors, w->sector, w->sectors))
 			ok = false;
@@ -178,16 +193,21 @@ void harepl_write(struct harepl_resource *res, struct bio *bio)
 	INIT_LIST_HEAD(&req->node);
 	INIT_LIST_HEAD(&req->al_node);
 	WRITE_ONCE(res->last_write, jiffies);
-	if (req->sectors) {
-		spin_lock_irq(&res->write_lock);
-		/* behind an overlap, or behind anything already waiting */
-		defer = !bio_list_empty(&res->deferred) || harepl_overlaps(res, req);
+	spin_lock_irq(&res->write_lock);
+	if (res->frozen != HAREPL_FREEZE_NONE && !req->sectors) {
+		/* an empty flush waits for the thaw too */
+		bio_list_add(&res->deferred, bio);
+		defer = true;
+	} else if (req->sectors) {
+		/* frozen, behind an overlap, or behind anything waiting */
+		defer = res->frozen != HAREPL_FREEZE_NONE ||
+			!bio_list_empty(&res->deferred) || harepl_overlaps(res, req);
 		if (defer)
 			bio_list_add(&res->deferred, bio);
 		else
 			list_add_tail(&req->node, &res->inflight_writes);
-		spin_unlock_irq(&res->write_lock);
 	}
+	spin_unlock_irq(&res->write_lock);
 	if (!defer)
 		harepl_write_start(res, req);
 }
@@ -202,10 +222,11 @@ void harepl_deferred_work(struct work_struct *work)
 	spin_lock_irq(&res->write_lock);
 	while ((bio = bio_list_peek(&res->deferred))) {
 		req = dm_per_bio_data(bio, sizeof(*req));
-		if (harepl_overlaps(res, req))
+		if (res->frozen != HAREPL_FREEZE_NONE || harepl_overlaps(res, req))
 			break;
 		bio_list_pop(&res->deferred);
-		list_add_tail(&req->node, &res->inflight_writes);
+		if (req->sectors)
+			list_add_tail(&req->node, &res->inflight_writes);
 		spin_unlock_irq(&res->write_lock);
 		harepl_write_start(res, req);
 		spin_lock_irq(&res->write_lock);

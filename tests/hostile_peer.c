@@ -533,10 +533,10 @@ static void c_hello_bad_version(struct out *o)
 {
 	static const uint32_t v[][2] = {
 		{ 0, 0 }, { HAREPL_WIRE_VERSION_MAX + 1, HAREPL_WIRE_VERSION_MAX + 9 },
-		{ 99, 99 }, { 2, 1 }, { 0xffffffff, 0xffffffff },
+		{ 99, 99 }, { 2, 1 }, { 1, 1 }, { 0xffffffff, 0xffffffff },
 	};
 	struct harepl_wire_hello hello;
-	uint32_t i = rnd_below(5);
+	uint32_t i = rnd_below(6);
 
 	good_hello(&hello, NULL);
 	hello.version_min = htonl(v[i][0]);
@@ -658,7 +658,7 @@ static void c_ack_bogus(struct out *o)
 static void c_data_beyond(struct out *o)
 {
 	static const int64_t off[] = { 0, -4, 8, -1 };
-	uint32_t i = rnd_below(5);
+	uint32_t i = rnd_below(6);
 	uint64_t sector = i < 4 ? opt.sectors + off[i] : opt.sb_sector;
 
 	add_req(o, HAREPL_WIRE_DATA, HAREPL_WIRE_F_ACK, sector, 4096, 4096);

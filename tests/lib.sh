@@ -229,6 +229,7 @@ REPL_SECTORS=
 REPL_UUID=${REPL_UUID:-2f0c5c3e-8d0e-4f7e-9b8a-6c1d2e3f4a5b}
 
 # repl_conf NS MODE [Key=Value...]: write NS's config; the pairs go into [Peer]; the secret is $REPL_SECRET_A or _B
+# (and the Key=Value pairs of $REPL_RESOURCE_KEYS, split on white space, into [Resource])
 repl_conf() {
 	_rc_ns=$1 _rc_mode=$2
 	shift 2
@@ -248,6 +249,9 @@ repl_conf() {
 		echo "Address = 192.0.2.$3:7789"
 		echo "Secret = $7"
 		echo "Mode = $_rc_mode"
+		for _rc_kv in ${REPL_RESOURCE_KEYS:-}; do
+			echo "${_rc_kv%%=*} = ${_rc_kv#*=}"
+		done
 		echo
 		echo "[Peer]"
 		echo "NodeId = $2"

@@ -11,6 +11,8 @@
 #include <linux/genetlink.h>
 #include <linux/harepl.h>
 #include <linux/netlink.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -91,6 +94,32 @@ static void req_put_str(struct req *r, uint16_t type, const char *s)
 static void req_put_u32(struct req *r, uint16_t type, uint32_t v)
 {
 	req_put(r, type, &v, sizeof(v));
+}
+
+/* Opens a nested attribute; req_nest_end() closes it. */
+static struct nlattr *req_nest_start(struct req *r, uint16_t type)
+{
+	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nlh.nlmsg_len));
+
+	a->nla_type = type | NLA_F_NESTED;
+	r->nlh.nlmsg_len = NLMSG_ALIGN(r->nlh.nlmsg_len) + NLA_HDRLEN;
+	return a;
+}
+
+static void req_nest_end(struct req *r, struct nlattr *a)
+{
+	a->nla_len = (char *)r + r->nlh.nlmsg_len - (char *)a;
+}
+
+static void req_put_sin(struct req *r, uint16_t type, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(addr),
+	};
+
+	req_put(r, type, &sin, sizeof(sin));
 }
 
 static void parse_extack(struct nlmsghdr *nlh, struct reply *rep)
@@ -374,6 +403,114 @@ TEST_F(nl, unknown_command)
 	req_init(&self->r, self->family, 0, HAREPL_CMD_MAX + 10);
 	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
 	ASSERT_EQ(-EOPNOTSUPP, self->rep.error);
+}
+
+TEST_F(nl, connect_unknown_flags)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_u32(&self->r, HAREPL_A_CONNECT_FLAGS, 0x80);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+/* A split-brain policy out of range is refused before anything connects. */
+TEST_F(nl, connect_bad_after_sb)
+{
+	struct nlattr *peers, *peer;
+
+	req_init(&self->r, self->family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_sin(&self->r, HAREPL_A_RES_LOCAL_ADDR, 0x7f000001, 7789);
+	req_put_u32(&self->r, HAREPL_A_CONNECT_FLAGS, HAREPL_CONNECT_F_DISCARD_MY_DATA);
+	peers = req_nest_start(&self->r, HAREPL_A_RES_PEERS);
+	peer = req_nest_start(&self->r, 0);
+	req_put_u32(&self->r, HAREPL_PEER_A_NODE_ID, 1);
+	req_put_sin(&self->r, HAREPL_PEER_A_ADDR, 0x7f000002, 7789);
+	req_put_u32(&self->r, HAREPL_PEER_A_AFTER_SB, HAREPL_AFTER_SB_MAX + 1);
+	req_nest_end(&self->r, peer);
+	req_nest_end(&self->r, peers);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-ERANGE, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+/* A CONNECT that is valid but for its fencing attributes */
+static void connect_req(struct req *r, int family)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(7789) };
+	char none = 0;
+
+	sin.sin_addr.s_addr = htonl(0x7f000001);
+	req_init(r, family, 0, HAREPL_CMD_CONNECT);
+	req_put_str(r, HAREPL_A_RES_NAME, "r0");
+	req_put(r, HAREPL_A_RES_LOCAL_ADDR, &sin, sizeof(sin));
+	req_put(r, HAREPL_A_RES_PEERS | NLA_F_NESTED, &none, 0);
+}
+
+TEST_F(nl, connect_fencing_out_of_range)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_MAX + 1);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, "/bin/true");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-ERANGE, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, connect_fencing_without_handler)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_AND_STONITH);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(NULL, strstr(self->rep.msg, "fencing needs a fence handler"))
+		TH_LOG("extack: '%s'", self->rep.msg);
+}
+
+TEST_F(nl, connect_relative_handler)
+{
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_ONLY);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, "fence.sh");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(NULL, strstr(self->rep.msg, "absolute path"))
+		TH_LOG("extack: '%s'", self->rep.msg);
+}
+
+TEST_F(nl, connect_handler_too_long)
+{
+	char path[HAREPL_FENCE_HANDLER_MAX + 1];
+
+	memset(path, 'x', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	connect_req(&self->r, self->family);
+	req_put_u32(&self->r, HAREPL_A_RES_FENCING, HAREPL_FENCING_RESOURCE_ONLY);
+	req_put_str(&self->r, HAREPL_A_RES_FENCE_HANDLER, path);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, resume_io_unknown_flags)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_RESUME_IO);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	req_put_u32(&self->r, HAREPL_A_RESUME_FLAGS, 0x80);
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(-EINVAL, self->rep.error);
+	ASSERT_NE(0, self->rep.msg[0]);
+}
+
+TEST_F(nl, resume_io_not_frozen)
+{
+	req_init(&self->r, self->family, 0, HAREPL_CMD_RESUME_IO);
+	req_put_str(&self->r, HAREPL_A_RES_NAME, "r0");
+	ASSERT_EQ(0, nl_call(self->fd, &self->r, &self->rep));
+	ASSERT_EQ(0, self->rep.error);
 }
 
 /* A role change is acked and multicast with increasing sequence numbers. */

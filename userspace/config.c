@@ -22,7 +22,7 @@
 
 enum section { SEC_NONE, SEC_RESOURCE, SEC_PEER, SEC_UNKNOWN };
 
-#define MAX_KEYS 8
+#define MAX_KEYS 10
 
 struct parser {
 	struct conf *conf;
@@ -309,6 +309,39 @@ static void set_peer_csums(struct parser *p, const char *val)
 		peer->csums_line = p->line;
 }
 
+static void set_peer_after_sb(struct parser *p, const char *val)
+{
+	struct conf_peer *peer = cur_peer(p);
+
+	if (after_sb_parse(val, &peer->after_sb))
+		peer->after_sb_line = p->line;
+	else
+		perr(p, "bad AfterSplitBrain '%s': expected disconnect, discard-zero-changes, discard-younger-primary or discard-least-changes",
+		     val);
+}
+
+static void set_fencing(struct parser *p, const char *val)
+{
+	if (!fencing_parse(val, &p->conf->fencing))
+		perr(p, "bad Fencing '%s': expected none, resource-only or resource-and-stonith",
+		     val);
+	else
+		p->conf->fencing_line = p->line;
+}
+
+/* Run by the kernel without a shell: one absolute path, no arguments */
+static void set_fence_handler(struct parser *p, const char *val)
+{
+	if (strlen(val) >= HAREPL_FENCE_HANDLER_MAX) {
+		perr(p, "FenceHandler is %zu bytes long, at most %d are allowed",
+		     strlen(val), HAREPL_FENCE_HANDLER_MAX - 1);
+		return;
+	}
+	free(p->conf->fence_handler);
+	p->conf->fence_handler = dup_path(p, "FenceHandler", val);
+	p->conf->fence_handler_line = p->line;
+}
+
 static const struct key_def resource_keys[] = {
 	{ "Name",	false,	set_name },
 	{ "Device",	false,	set_device },
@@ -318,6 +351,8 @@ static const struct key_def resource_keys[] = {
 	{ "Address",	false,	set_address },
 	{ "Mode",	false,	set_mode },
 	{ "Secret",	false,	set_secret },
+	{ "Fencing",	false,	set_fencing },
+	{ "FenceHandler", false, set_fence_handler },
 };
 
 static const struct key_def peer_keys[] = {
@@ -329,6 +364,7 @@ static const struct key_def peer_keys[] = {
 	{ "OnCongestion", false, set_peer_congestion },
 	{ "ResyncRate",	false,	set_peer_resync_rate },
 	{ "Csums",	false,	set_peer_csums },
+	{ "AfterSplitBrain", false, set_peer_after_sb },
 };
 
 static const struct section_def {
@@ -542,6 +578,11 @@ static void check_conf(struct parser *p)
 		p->line = c->meta_line;
 		perr(p, "MetaDisk is the same as Disk; use '" HAREPL_META_INTERNAL "'");
 	}
+	if (c->fencing != HAREPL_FENCING_NONE && !c->fence_handler_line) {
+		p->line = c->fencing_line;
+		perr(p, "Fencing %s needs a FenceHandler in [Resource]",
+		     fencing_name(c->fencing));
+	}
 	if (c->npeers && p->resource_line && !c->addr_line) {
 		p->line = p->resource_line;
 		perr(p, "missing key 'Address' in [Resource]: the local address is required with [Peer] sections");
@@ -659,6 +700,7 @@ void conf_free(struct conf *c)
 		return;
 	explicit_bzero(c->secret, sizeof(c->secret));
 	free(c->peers);
+	free(c->fence_handler);
 	free(c->meta_disk);
 	free(c->disk);
 	free(c->path);

@@ -32,10 +32,11 @@ struct conf_peer {
 	uint32_t on_congestion;		/* enum harepl_congestion */
 	uint32_t resync_rate;		/* KiB/s, sent only when set */
 	bool csums;			/* sent only when set */
+	uint32_t after_sb;		/* enum harepl_after_sb, sent only when set */
 	unsigned int line;		/* of its [Peer] */
 	/* where each key was set, 0 when not */
 	unsigned int node_id_line, addr_line, mode_line, sndbuf_line,
-		     congestion_line, resync_rate_line, csums_line;
+		     congestion_line, resync_rate_line, csums_line, after_sb_line;
 };
 
 struct conf {
@@ -51,8 +52,12 @@ struct conf {
 	size_t secret_len;		/* 0: none */
 	struct conf_peer *peers;
 	unsigned int npeers;
+	bool discard_my_data;		/* connect --discard-my-data, not a key */
+	uint32_t fencing;		/* enum harepl_fencing */
+	char *fence_handler;		/* NULL: none */
 	/* where each key was set, 0 when not */
-	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line;
+	unsigned int name_line, disk_line, meta_line, node_id_line, addr_line,
+		     fencing_line, fence_handler_line;
 };
 
 /*

@@ -29,7 +29,9 @@ static int put_peer(struct nl_msg *msg, const struct conf_peer *p)
 	    nla_put_u32(msg, HAREPL_PEER_A_ON_CONGESTION, p->on_congestion) ||
 	    (p->resync_rate_line &&
 	     nla_put_u32(msg, HAREPL_PEER_A_RESYNC_RATE_MAX, p->resync_rate)) ||
-	    (p->csums_line && nla_put_u32(msg, HAREPL_PEER_A_CSUMS, p->csums)))
+	    (p->csums_line && nla_put_u32(msg, HAREPL_PEER_A_CSUMS, p->csums)) ||
+	    (p->after_sb_line &&
+	     nla_put_u32(msg, HAREPL_PEER_A_AFTER_SB, p->after_sb)))
 		return -ENOMEM;
 	return nla_nest_end(msg, nest) ? -ENOMEM : 0;
 }
@@ -42,7 +44,12 @@ int conn_put(struct nl_msg *msg, const struct conf *c)
 	if (nla_put_string(msg, HAREPL_A_RES_NAME, c->name) ||
 	    put_addr(msg, HAREPL_A_RES_LOCAL_ADDR, &c->addr) ||
 	    (c->secret_len &&
-	     nla_put(msg, HAREPL_A_RES_SECRET, (int)c->secret_len, c->secret)))
+	     nla_put(msg, HAREPL_A_RES_SECRET, (int)c->secret_len, c->secret)) ||
+	    (c->discard_my_data &&
+	     nla_put_u32(msg, HAREPL_A_CONNECT_FLAGS, HAREPL_CONNECT_F_DISCARD_MY_DATA)) ||
+	    (c->fencing_line && nla_put_u32(msg, HAREPL_A_RES_FENCING, c->fencing)) ||
+	    (c->fence_handler &&
+	     nla_put_string(msg, HAREPL_A_RES_FENCE_HANDLER, c->fence_handler)))
 		return -ENOMEM;
 	peers = nla_nest_start(msg, HAREPL_A_RES_PEERS | NLA_F_NESTED);
 	if (!peers)

@@ -12,12 +12,15 @@
 #include "util.h"
 
 static const char connect_usage[] =
-	"Usage: " PROG_NAME " connect RES\n"
+	"Usage: " PROG_NAME " connect [--discard-my-data] RES\n"
 	"\n"
 	"Starts replication of resource RES: listens on its Address and connects\n"
 	"to every [Peer] of its configuration.\n"
 	"\n"
 	"  -c, --config FILE   configuration file (default " CONF_DIR "/RES.conf)\n"
+	"  -d, --discard-my-data  if the first connection with a peer finds a split\n"
+	"                      brain, this node becomes its sync target: its changes\n"
+	"                      since the split are overwritten (ignored otherwise)\n"
 	"  -h, --help          show this help\n";
 
 static const char disconnect_usage[] =
@@ -42,10 +45,14 @@ static int do_connect(const struct conf *c)
 	rc = genl_open(&g, c->name);
 	if (rc)
 		return rc;
-	if (conn_connect(&g, c, &r))
+	if (conn_connect(&g, c, &r)) {
 		rc = genl_fail(c->name, "connect", &r);
-	else
+	} else {
 		conn_print_connecting(c);
+		if (c->discard_my_data)
+			printf("%s: a split brain found on connecting is resolved by discarding this node's changes\n",
+			       c->name);
+	}
 	genl_close(&g);
 	return rc;
 }
@@ -69,14 +76,23 @@ static int do_disconnect(const char *name)
 
 int connect_main(int argc, char *argv[], const char *config)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "discard-my-data", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	static const struct subcmd_opts own = { ":c:dh", opts, false, opt_flag };
+	bool discard = false;
 	struct conf *conf;
-	int rc = parse_args(argc, argv, connect_usage, &config, NULL, NULL);
+	int rc = parse_args(argc, argv, connect_usage, &config, &own, &discard);
 
 	if (rc != ARGS_PARSED)
 		return rc;
 	rc = conf_from_args(argv[optind], config, argv[0], connect_usage, &conf);
 	if (rc)
 		return rc;
+	conf->discard_my_data = discard;
 	rc = do_connect(conf);
 	conf_free(conf);
 	return rc;

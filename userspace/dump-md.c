@@ -115,6 +115,8 @@ static void print_areas_human(const struct harepl_md_sb *sb, const struct md_are
 		snprintf(key, sizeof(key), "slot %u", i);
 		printf("%-15snode %u, gen_bitmap 0x%016llx", key,
 		       le32toh(sb->slots[i].node_id), U64(sb->slots[i].gen_bitmap));
+		if (le32toh(sb->slots[i].flags) & HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT)
+			printf(", primary at the split");
 		if (a->read)
 			printf(", out of sync %llu chunks (%s)",
 			       (unsigned long long)a->oos_chunks[i],
@@ -194,6 +196,9 @@ static void print_areas_json(const struct harepl_md_sb *sb, const struct md_area
 			continue;
 		printf("%s{\"index\":%u,\"node_id\":%u,\"gen_bitmap\":\"0x%016llx\"",
 		       sep, i, le32toh(sb->slots[i].node_id), U64(sb->slots[i].gen_bitmap));
+		printf(",\"primary_at_split\":%s",
+		       le32toh(sb->slots[i].flags) & HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT ?
+		       "true" : "false");
 		if (a->read)
 			printf(",\"oos_chunks\":%llu,\"oos_bytes\":%llu",
 			       (unsigned long long)a->oos_chunks[i],

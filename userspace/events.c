@@ -57,8 +57,11 @@ static void check_seq(struct ev_state *st, uint64_t seq)
 		st->last_seq = seq;
 }
 
-/* " peer 1 SyncSource 45.2%": whom a resync or split brain event is about */
-static void print_peer_states(const struct res_info *ri)
+/*
+ * " peer 1 SyncSource 45.2%": whom a resync or split brain event is about;
+ * for a split brain, how it was decided and why
+ */
+static void print_peer_states(const struct res_info *ri, bool split_brain)
 {
 	const struct peer_info *pi;
 	unsigned int i;
@@ -68,7 +71,22 @@ static void print_peer_states(const struct res_info *ri)
 		printf(" peer %u %s", pi->node_id, conn_name(pi->conn));
 		if (conn_resyncing(pi->conn) && peer_has_progress(pi))
 			printf(" %.1f%%", peer_resync_percent(pi));
+		if (split_brain && PEER_HAS(pi, HAREPL_PEER_A_SB_RESULT) &&
+		    pi->sb_result != HAREPL_SB_NONE)
+			printf(" split-brain %s (%s)", sb_result_name(pi->sb_result),
+			       pi->sb_reason);
 	}
+}
+
+/* " io-frozen fencing handler running peer 1", with the exit status once known */
+static void print_fence(const struct res_info *ri)
+{
+	printf(" io-frozen %s handler %s", freeze_name(ri->io_frozen),
+	       fence_state_name(ri->fence_state));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_PEER_ID))
+		printf(" peer %u", ri->fence_peer);
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_EXIT))
+		printf(" %s %d", ri->fence_exit < 0 ? "error" : "exit", ri->fence_exit);
 }
 
 static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
@@ -88,7 +106,9 @@ static void print_event(const struct ev_state *st, uint32_t event, uint64_t seq,
 		       (unsigned long long)seq, t, event_name(event), ri->name,
 		       role_name(ri->role), disk_name(ri->disk), conn_name(ri->conn));
 		if (event == HAREPL_EVENT_RESYNC || event == HAREPL_EVENT_SPLIT_BRAIN)
-			print_peer_states(ri);
+			print_peer_states(ri, event == HAREPL_EVENT_SPLIT_BRAIN);
+		if (event == HAREPL_EVENT_FENCE)
+			print_fence(ri);
 		putchar('\n');
 	}
 	fflush(stdout);

@@ -27,6 +27,7 @@ static const struct {
 	{ "resync",	resync_main,	"Sends a peer what is recorded out of sync with it" },
 	{ "verify",	verify_main,	"Compares a resource's data with a peer's" },
 	{ "invalidate",	invalidate_main, "Discards local data; a full sync from the peer follows" },
+	{ "resume-io",	resume_io_main,	"Thaws I/O frozen by fencing (risks writes the peer lacks)" },
 	{ "status",	status_main,	"Shows resources and their states" },
 	{ "events",	events_main,	"Prints state changes as they happen" },
 };

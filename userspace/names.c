@@ -13,6 +13,11 @@ static const char *const disks[] = HAREPL_DISK_NAMES;
 static const char *const conns[] = HAREPL_CONN_NAMES;
 static const char *const modes[] = HAREPL_MODE_NAMES;
 static const char *const congestions[] = HAREPL_CONGESTION_NAMES;
+static const char *const after_sbs[] = HAREPL_AFTER_SB_NAMES;
+static const char *const sb_results[] = HAREPL_SB_RESULT_NAMES;
+static const char *const fencings[] = HAREPL_FENCING_NAMES;
+static const char *const freezes[] = HAREPL_FREEZE_NAMES;
+static const char *const fence_states[] = HAREPL_FENCE_STATE_NAMES;
 
 static const char *const events[] = {
 	[HAREPL_EVENT_UNSPEC]		= "unknown",
@@ -23,6 +28,7 @@ static const char *const events[] = {
 	[HAREPL_EVENT_CONN]		= "connection",
 	[HAREPL_EVENT_RESYNC]		= "resync",
 	[HAREPL_EVENT_SPLIT_BRAIN]	= "split-brain",
+	[HAREPL_EVENT_FENCE]		= "fence",
 };
 
 static const struct {
@@ -42,6 +48,11 @@ _Static_assert(ARRAY_SIZE(conns) == __HAREPL_CONN_MAX, "connection state names")
 _Static_assert(ARRAY_SIZE(modes) == __HAREPL_MODE_MAX, "mode names");
 _Static_assert(ARRAY_SIZE(congestions) == __HAREPL_CONGESTION_MAX, "congestion names");
 _Static_assert(ARRAY_SIZE(events) == __HAREPL_EVENT_MAX, "event names");
+_Static_assert(ARRAY_SIZE(after_sbs) == __HAREPL_AFTER_SB_MAX, "split-brain policy names");
+_Static_assert(ARRAY_SIZE(sb_results) == __HAREPL_SB_MAX, "split-brain result names");
+_Static_assert(ARRAY_SIZE(fencings) == __HAREPL_FENCING_MAX, "fencing names");
+_Static_assert(ARRAY_SIZE(freezes) == __HAREPL_FREEZE_MAX, "freeze names");
+_Static_assert(ARRAY_SIZE(fence_states) == __HAREPL_FENCE_STATE_MAX, "fence state names");
 _Static_assert(1U << ARRAY_SIZE(md_flags) == __HAREPL_MDF_ALL + 1, "md flag names");
 
 static const char *lookup(const char *const *names, size_t n, uint32_t v)
@@ -79,6 +90,31 @@ const char *congestion_name(uint32_t congestion)
 	return lookup(congestions, ARRAY_SIZE(congestions), congestion);
 }
 
+const char *after_sb_name(uint32_t policy)
+{
+	return lookup(after_sbs, ARRAY_SIZE(after_sbs), policy);
+}
+
+const char *sb_result_name(uint32_t result)
+{
+	return lookup(sb_results, ARRAY_SIZE(sb_results), result);
+}
+
+const char *fencing_name(uint32_t fencing)
+{
+	return lookup(fencings, ARRAY_SIZE(fencings), fencing);
+}
+
+const char *freeze_name(uint32_t freeze)
+{
+	return lookup(freezes, ARRAY_SIZE(freezes), freeze);
+}
+
+const char *fence_state_name(uint32_t state)
+{
+	return lookup(fence_states, ARRAY_SIZE(fence_states), state);
+}
+
 static bool parse(const char *const *names, size_t n, const char *s, uint32_t *v)
 {
 	size_t i;
@@ -100,6 +136,16 @@ bool mode_parse(const char *s, uint32_t *mode)
 bool congestion_parse(const char *s, uint32_t *congestion)
 {
 	return parse(congestions, ARRAY_SIZE(congestions), s, congestion);
+}
+
+bool after_sb_parse(const char *s, uint32_t *policy)
+{
+	return parse(after_sbs, ARRAY_SIZE(after_sbs), s, policy);
+}
+
+bool fencing_parse(const char *s, uint32_t *fencing)
+{
+	return parse(fencings, ARRAY_SIZE(fencings), s, fencing);
 }
 
 void print_md_flags(FILE *f, uint32_t flags, const char *sep, const char *quote)

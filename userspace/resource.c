@@ -45,6 +45,15 @@ static const struct nla_policy policy[HAREPL_A_MAX + 1] = {
 	[HAREPL_A_RES_AL_EXTENTS]	= { .type = NLA_U32 },
 	[HAREPL_A_RES_AL_WRITES]	= { .type = NLA_U64 },
 	[HAREPL_A_PEER_ID]		= { .type = NLA_U32 },
+	[HAREPL_A_CONNECT_FLAGS]	= { .type = NLA_U32 },
+	[HAREPL_A_RES_FENCING]		= { .type = NLA_U32 },
+	[HAREPL_A_RES_FENCE_HANDLER]	= { .type = NLA_STRING,
+					    .maxlen = HAREPL_FENCE_HANDLER_MAX },
+	[HAREPL_A_RES_IO_FROZEN]	= { .type = NLA_U32 },
+	[HAREPL_A_RES_FENCE_STATE]	= { .type = NLA_U32 },
+	[HAREPL_A_RES_FENCE_PEER_ID]	= { .type = NLA_U32 },
+	[HAREPL_A_RES_FENCE_EXIT]	= { .type = NLA_S32 },
+	[HAREPL_A_RESUME_FLAGS]		= { .type = NLA_U32 },
 };
 
 static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
@@ -71,6 +80,9 @@ static const struct nla_policy peer_policy[HAREPL_PEER_A_MAX + 1] = {
 	[HAREPL_PEER_A_VERIFY_DIFF]	= { .type = NLA_U64 },
 	[HAREPL_PEER_A_RESYNC_RATE_MAX]	= { .type = NLA_U32 },
 	[HAREPL_PEER_A_CSUMS]		= { .type = NLA_U32 },
+	[HAREPL_PEER_A_AFTER_SB]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_SB_RESULT]	= { .type = NLA_U32 },
+	[HAREPL_PEER_A_SB_REASON]	= { .type = NLA_STRING, .maxlen = 192 },
 };
 
 _Static_assert(HAREPL_A_MAX < 64, "struct res_info.has has a bit per attribute");
@@ -109,6 +121,10 @@ static void peer_parse_resync(struct nlattr **tb, struct peer_info *pi)
 	opt_u32(tb[HAREPL_PEER_A_RESYNC_RATE_MAX], &pi->resync_rate_max);
 	opt_u32(tb[HAREPL_PEER_A_CSUMS], &csums);
 	pi->csums = csums != 0;
+	opt_u32(tb[HAREPL_PEER_A_AFTER_SB], &pi->after_sb);
+	opt_u32(tb[HAREPL_PEER_A_SB_RESULT], &pi->sb_result);
+	if (tb[HAREPL_PEER_A_SB_REASON])
+		nla_strlcpy(pi->sb_reason, tb[HAREPL_PEER_A_SB_REASON], sizeof(pi->sb_reason));
 }
 
 static void res_parse_gen(struct nlattr **tb, struct res_info *ri)
@@ -121,6 +137,15 @@ static void res_parse_gen(struct nlattr **tb, struct res_info *ri)
 	opt_u32(tb[HAREPL_A_RES_MD_FLAGS], &ri->md_flags);
 	opt_u32(tb[HAREPL_A_RES_AL_EXTENTS], &ri->al_extents);
 	opt_u64(tb[HAREPL_A_RES_AL_WRITES], &ri->al_writes);
+	opt_u32(tb[HAREPL_A_RES_FENCING], &ri->fencing);
+	opt_u32(tb[HAREPL_A_RES_IO_FROZEN], &ri->io_frozen);
+	opt_u32(tb[HAREPL_A_RES_FENCE_STATE], &ri->fence_state);
+	opt_u32(tb[HAREPL_A_RES_FENCE_PEER_ID], &ri->fence_peer);
+	if (tb[HAREPL_A_RES_FENCE_EXIT])
+		ri->fence_exit = nla_get_s32(tb[HAREPL_A_RES_FENCE_EXIT]);
+	if (tb[HAREPL_A_RES_FENCE_HANDLER])
+		nla_strlcpy(ri->fence_handler, tb[HAREPL_A_RES_FENCE_HANDLER],
+			    sizeof(ri->fence_handler));
 	/* HAREPL_MD_HISTORY in host order: the policy checked the length */
 	if (tb[HAREPL_A_RES_GEN_HISTORY])
 		memcpy(ri->gen_history, nla_data(tb[HAREPL_A_RES_GEN_HISTORY]),
@@ -392,10 +417,16 @@ static void peer_print_resync(FILE *f, const struct peer_info *pi)
 	bool verify = pi->conn == HAREPL_CONN_VERIFY_SOURCE ||
 		      pi->conn == HAREPL_CONN_VERIFY_TARGET;
 
+	if (PEER_HAS(pi, HAREPL_PEER_A_AFTER_SB))
+		fprintf(f, "    after split brain: %s\n", after_sb_name(pi->after_sb));
 	if (pi->conn == HAREPL_CONN_SPLIT_BRAIN) {
-		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied\n");
+		fprintf(f, "    split brain: both nodes changed the data while apart; nothing was copied%s%s\n",
+			pi->sb_reason[0] ? ": " : "", pi->sb_reason);
 		return;
 	}
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_RESULT) && pi->sb_result != HAREPL_SB_NONE)
+		fprintf(f, "    split brain %s: %s\n", sb_result_name(pi->sb_result),
+			pi->sb_reason);
 	if (!conn_resyncing(pi->conn) || !peer_has_progress(pi))
 		return;
 	fprintf(f, "    %s %.1f%% of %s", verify ? "verify" : "resync",
@@ -447,6 +478,25 @@ static void res_print_gen(FILE *f, const struct res_info *ri)
 			(unsigned long long)ri->al_writes);
 }
 
+/* "  fencing: resource-and-stonith, handler /usr/lib/..., I/O frozen (fencing)" */
+static void res_print_fence(FILE *f, const struct res_info *ri)
+{
+	if (!RES_HAS(ri, HAREPL_A_RES_FENCING) || !RES_HAS(ri, HAREPL_A_RES_IO_FROZEN))
+		return;
+	fprintf(f, "  fencing: %s", fencing_name(ri->fencing));
+	if (ri->fence_handler[0])
+		fprintf(f, ", handler %s", ri->fence_handler);
+	if (ri->io_frozen != HAREPL_FREEZE_NONE)
+		fprintf(f, ", I/O FROZEN (%s)", freeze_name(ri->io_frozen));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_PEER_ID))
+		fprintf(f, ", last handler for peer %u %s", ri->fence_peer,
+			fence_state_name(ri->fence_state));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_EXIT))
+		fprintf(f, " (%s %d)", ri->fence_exit < 0 ? "error" : "exit status",
+			ri->fence_exit);
+	fputc('\n', f);
+}
+
 void res_print(FILE *f, const struct res_info *ri)
 {
 	char s[SIZE_BUF], u[UUID_BUF], a[ADDR_BUF];
@@ -464,6 +514,7 @@ void res_print(FILE *f, const struct res_info *ri)
 	fprintf(f, "  reads: %llu, writes: %llu\n", (unsigned long long)ri->reads,
 		(unsigned long long)ri->writes);
 	res_print_gen(f, ri);
+	res_print_fence(f, ri);
 	if (ri->local_addr.len)
 		fprintf(f, "  address: %s\n", addr_fmt(a, &ri->local_addr));
 	for (i = 0; i < ri->npeers; i++)
@@ -511,6 +562,12 @@ static void peer_print_json_resync(FILE *f, const struct peer_info *pi)
 		      pi->resync_rate_max);
 	if (PEER_HAS(pi, HAREPL_PEER_A_CSUMS))
 		fprintf(f, ",\"csums\":%s", pi->csums ? "true" : "false");
+	if (PEER_HAS(pi, HAREPL_PEER_A_AFTER_SB))
+		json_key_str(f, "after_split_brain", after_sb_name(pi->after_sb));
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_RESULT))
+		json_key_str(f, "split_brain", sb_result_name(pi->sb_result));
+	if (PEER_HAS(pi, HAREPL_PEER_A_SB_REASON))
+		json_key_str(f, "split_brain_reason", pi->sb_reason);
 	if (!peer_has_progress(pi))
 		return;
 	fprintf(f, ",\"resync_percent\":%.1f,\"resync_eta_s\":", peer_resync_percent(pi));
@@ -565,6 +622,26 @@ static void res_print_json_gen(FILE *f, const struct res_info *ri)
 		json_key_u64(f, "al_writes", ri->al_writes);
 }
 
+/* Each key only when the kernel sent its attribute */
+static void res_print_json_fence(FILE *f, const struct res_info *ri)
+{
+	if (RES_HAS(ri, HAREPL_A_RES_FENCING))
+		json_key_str(f, "fencing", fencing_name(ri->fencing));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_HANDLER))
+		json_key_str(f, "fence_handler", ri->fence_handler);
+	if (RES_HAS(ri, HAREPL_A_RES_IO_FROZEN)) {
+		fprintf(f, ",\"io_frozen\":%s",
+			ri->io_frozen != HAREPL_FREEZE_NONE ? "true" : "false");
+		json_key_str(f, "io_frozen_reason", freeze_name(ri->io_frozen));
+	}
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_STATE))
+		json_key_str(f, "fence_state", fence_state_name(ri->fence_state));
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_PEER_ID))
+		json_key_u64(f, "fence_peer", ri->fence_peer);
+	if (RES_HAS(ri, HAREPL_A_RES_FENCE_EXIT))
+		fprintf(f, ",\"fence_exit\":%d", ri->fence_exit);
+}
+
 void res_print_json(FILE *f, const struct res_info *ri)
 {
 	char u[UUID_BUF], a[ADDR_BUF];
@@ -590,6 +667,7 @@ void res_print_json(FILE *f, const struct res_info *ri)
 	if (ri->local_addr.len)
 		json_key_str(f, "local_address", addr_fmt(a, &ri->local_addr));
 	res_print_json_gen(f, ri);
+	res_print_json_fence(f, ri);
 	fprintf(f, ",\"peers\":[");
 	for (i = 0; i < ri->npeers; i++) {
 		if (i)

@@ -27,6 +27,9 @@ struct peer_info {
 	uint64_t resync_total, resync_done, resync_rate, resync_bytes, verify_diff;
 	uint32_t resync_rate_max;	/* KiB/s */
 	bool csums;
+	/* issue 8: split brain */
+	uint32_t after_sb, sb_result;	/* enum harepl_after_sb, _sb_result */
+	char sb_reason[192];
 	uint32_t has;			/* bit HAREPL_PEER_A_x: attribute x present */
 };
 
@@ -46,6 +49,10 @@ struct res_info {
 	uint64_t gen_current, gen_history[HAREPL_MD_HISTORY];
 	uint32_t md_flags, al_extents;
 	uint64_t al_writes;
+	/* fencing; a kernel without it sends none: see has */
+	uint32_t fencing, io_frozen, fence_state, fence_peer;
+	int32_t fence_exit;
+	char fence_handler[HAREPL_FENCE_HANDLER_MAX];
 	uint64_t has;			/* bit HAREPL_A_x: attribute x present */
 	unsigned int npeers;
 	struct peer_info peers[HAREPL_MAX_PEERS];

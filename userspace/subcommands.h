@@ -19,5 +19,6 @@ int events_main(int argc, char *argv[], const char *config);
 int resync_main(int argc, char *argv[], const char *config);
 int verify_main(int argc, char *argv[], const char *config);
 int invalidate_main(int argc, char *argv[], const char *config);
+int resume_io_main(int argc, char *argv[], const char *config);
 
 #endif

@@ -47,7 +47,8 @@ conf() { # conf NAME LINES...: writes $T/NAME.conf
 }
 
 echo "TAP version 13"
-echo "1..63"
+
+echo "1..70"
 
 truncate -s 64M "$T/disk"
 conf r0 "[Resource]" "Name = r0   # comment" "Disk = $T/disk" "NodeId = 0" \
@@ -99,7 +100,7 @@ python3 "$DIR/poke_md.py" "$T/n0" &&
 	"$HCTL" -c "$T/n0.conf" dump-md --json | python3 -c 'import json,sys
 d = json.load(sys.stdin)
 sys.exit(d["slots"] != [{"index": 1, "node_id": 2, "gen_bitmap": "0x1122334455667788",
-	"oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
+	"primary_at_split": False, "oos_chunks": 4, "oos_bytes": 16384}] or d["al"] != {"seq": 7, "extents": [3, 4, 5]})'
 ok $? "dump-md --json: slot in use, its out-of-sync chunks, current write-intent block"
 "$HCTL" -c "$T/n0.conf" dump-md >"$T/out" &&
 	grep -q '^slot 1 *node 2, gen_bitmap 0x1122334455667788, out of sync 4 chunks (16.0 KiB)$' "$T/out" &&
@@ -207,6 +208,10 @@ rc=$?
 	grep -q "k14.conf:18: ResyncRate 5G out of range" "$T/err" &&
 	[ "$(wc -l <"$T/err")" -eq 4 ]
 ok $? "config: ResyncRate and Csums"
+conf k15 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "AfterSplitBrain = discard-older-primary"
+expect 3 "k15.conf:8: bad AfterSplitBrain 'discard-older-primary': expected disconnect, discard-zero-changes, discard-younger-primary or discard-least-changes" \
+	"config: bad AfterSplitBrain" -- "$HCTL" -c "$T/k15.conf" connect
 conf k5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
 	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789" "SendBuffer = 8M" \
 	"[Peer]" "NodeId = 2" "Address = 192.0.2.3:7789" "Mode = sync" "OnCongestion = ahead"
@@ -224,6 +229,28 @@ expect 3 "k7.conf:4: Secret is 65 bytes long, at most 64" "config: Secret too lo
 	"$HCTL" -c "$T/k7.conf" dump-md
 conf k8 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Secret = abc#def"
 expect 3 "k8.conf:4: Secret contains '#'" "config: '#' in a Secret" -- "$HCTL" -c "$T/k8.conf" dump-md
+# Fencing keys
+conf f1 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"Fencing = resource-and-stonith" "FenceHandler = /usr/lib/harepl/harepl-fence-peer" \
+	"[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789"
+"$HCTL" -c "$T/f1.conf" dump-md >/dev/null 2>"$T/err" && [ ! -s "$T/err" ]
+ok $? "config: Fencing and FenceHandler"
+conf f2 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Address = 192.0.2.1:7789" \
+	"Fencing = resource-only" "[Peer]" "NodeId = 1" "Address = 192.0.2.2:7789"
+expect 3 "f2.conf:5: Fencing resource-only needs a FenceHandler in \[Resource\]" \
+	"config: Fencing without FenceHandler" -- "$HCTL" -c "$T/f2.conf" connect
+conf f3 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Fencing = stonith"
+expect 3 "f3.conf:4: bad Fencing 'stonith': expected none, resource-only or resource-and-stonith" \
+	"config: bad Fencing" -- "$HCTL" -c "$T/f3.conf" dump-md
+conf f4 "[Resource]" "Disk = $T/disk" "NodeId = 0" "Fencing = none" "FenceHandler = fence.sh"
+expect 3 "f4.conf:5: bad FenceHandler 'fence.sh': expected an absolute path" \
+	"config: relative FenceHandler" -- "$HCTL" -c "$T/f4.conf" dump-md
+conf f5 "[Resource]" "Disk = $T/disk" "NodeId = 0" "FenceHandler = /$(printf 'x%.0s' $(seq 256))"
+expect 3 "f5.conf:4: FenceHandler is 257 bytes long, at most 255" \
+	"config: FenceHandler too long" -- "$HCTL" -c "$T/f5.conf" dump-md
+"$HCTL" resume-io --help | grep -q "^Usage: hareplctl resume-io \[--fail\] RES"
+ok $? "resume-io --help"
+
 peers=()
 for i in 0 1 2 3 4 5 6 7 8; do
 	peers+=("[Peer]" "NodeId = $i" "Address = 192.0.2.$((i + 10)):7789")
@@ -250,11 +277,11 @@ expect 2 "bad resource name '-x'" "disconnect: bad name" -- "$HCTL" disconnect -
 
 all=0
 for cmd in create-md dump-md up down primary secondary connect disconnect status events \
-	resync verify invalidate; do
+	resync verify invalidate resume-io; do
 	"$HCTL" "$cmd" --help | grep -q "^Usage: hareplctl $cmd" || all=1
 done
 ok $all "--help on every command"
-"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 13 ]
+"$HCTL" --help | grep -q "create-md" && [ "$("$HCTL" --help | grep -c '^  [a-z-]*  ')" -eq 14 ]
 ok $? "--help lists the commands"
 expect 2 "unknown command 'frob'" "unknown command" -- "$HCTL" frob
 expect 2 "^hareplctl: verify: bad --peer '9': expected a node id from 0 to 8" "verify: bad --peer" -- \

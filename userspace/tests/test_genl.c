@@ -613,6 +613,49 @@ static void test_connect(struct genl *g)
 	conf_free(c);
 }
 
+/* AfterSplitBrain and connect --discard-my-data in HAREPL_CMD_CONNECT */
+static void test_split_brain_connect(struct genl *g)
+{
+	struct nlattr *tb[HAREPL_A_MAX + 1], *ptb[HAREPL_PEER_A_MAX + 1], *p;
+	struct genl_reply r;
+	struct conf *c;
+	int rem, n = 0, err;
+	uint32_t policies[2] = { ~0U, ~0U };
+
+	c = load_conf("[Resource]\nDisk = /dev/null\nNodeId = 0\n"
+		      "Address = 192.0.2.1:7789\n"
+		      "[Peer]\nNodeId = 1\nAddress = 192.0.2.2:7789\n"
+		      "AfterSplitBrain = Discard-Least-Changes\n"
+		      "[Peer]\nNodeId = 2\nAddress = 192.0.2.3:7789\n");
+	ok(c && c->npeers == 2 &&
+	   c->peers[0].after_sb == HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES &&
+	   c->peers[0].after_sb_line && !c->peers[1].after_sb_line,
+	   "config: AfterSplitBrain, unset when absent");
+	if (!c) {
+		ok(0, "connect: configuration not loaded");
+		ok(0, "connect: configuration not loaded");
+		return;
+	}
+	reply = reply_ack;
+	c->discard_my_data = true;
+	err = conn_connect(g, c, &r);
+	ok(!err && !genlmsg_parse(sent, 0, tb, HAREPL_A_MAX, NULL) &&
+	   tb[HAREPL_A_CONNECT_FLAGS] &&
+	   nla_get_u32(tb[HAREPL_A_CONNECT_FLAGS]) == HAREPL_CONNECT_F_DISCARD_MY_DATA,
+	   "connect --discard-my-data: HAREPL_A_CONNECT_FLAGS");
+	if (!err && tb[HAREPL_A_RES_PEERS]) {
+		nla_for_each_nested(p, tb[HAREPL_A_RES_PEERS], rem) {
+			if (n < 2 && !nla_parse_nested(ptb, HAREPL_PEER_A_MAX, p, NULL) &&
+			    ptb[HAREPL_PEER_A_AFTER_SB])
+				policies[n] = nla_get_u32(ptb[HAREPL_PEER_A_AFTER_SB]);
+			n++;
+		}
+	}
+	ok(n == 2 && policies[0] == HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES && policies[1] == ~0U,
+	   "connect: HAREPL_PEER_A_AFTER_SB only where set");
+	conf_free(c);
+}
+
 /* One peer, node 1, in the state of the step of a job that job_wait() polls */
 static const uint32_t *job_states;
 static unsigned int job_step;
@@ -737,7 +780,7 @@ int main(void)
 	nl_cb_overwrite_send(cb, fake_send);
 	nl_cb_overwrite_recv(cb, fake_recv);
 	nl_cb_put(cb);
-	printf("TAP version 13\n1..40\n");
+	printf("TAP version 13\n1..43\n");
 
 	err = get(&g, "r0", reply_doit, &l, &r);
 	ok(!err && l.n == 1, "get: reply parsed");
@@ -773,6 +816,7 @@ int main(void)
 	test_status_peers(&g, &l);
 	test_status_resync(&g, &l);
 	test_connect(&g);
+	test_split_brain_connect(&g);
 	test_jobs(&g);
 	test_format();
 

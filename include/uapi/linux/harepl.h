@@ -74,7 +74,10 @@
  *            different
  *        HAREPL_PEER_A_TIMEOUT_MS, HAREPL_PEER_A_SNDBUF,
  *        HAREPL_PEER_A_ON_CONGESTION, HAREPL_PEER_A_RESYNC_RATE_MAX,
- *        HAREPL_PEER_A_CSUMS: as configured
+ *        HAREPL_PEER_A_CSUMS, HAREPL_PEER_A_AFTER_SB: as configured
+ *        HAREPL_PEER_A_SB_RESULT: NLA_U32, enum harepl_sb_result, the last
+ *            split-brain decision with this peer since CONNECT
+ *        HAREPL_PEER_A_SB_REASON: NLA_NUL_STRING, why (empty when none)
  *
  * HAREPL_A_RES_PEERS is an empty nest when there are no peers; every peer
  * attribute is present except ROLE and DISK_STATE, which are sent only
@@ -136,8 +139,64 @@
  *            further while application writes are in flight
  *        HAREPL_PEER_A_CSUMS: NLA_U32, 0 or 1: a full resync sends
  *            checksums first and data only where they differ
+ *        HAREPL_PEER_A_AFTER_SB: NLA_U32, enum harepl_after_sb, default
+ *            HAREPL_AFTER_SB_DISCONNECT: how a split brain with this peer
+ *            is resolved; the peer must be configured the same
+ *    HAREPL_A_CONNECT_FLAGS: NLA_U32, HAREPL_CONNECT_F_* bits, optional:
+ *        HAREPL_CONNECT_F_DISCARD_MY_DATA makes this node the sync target
+ *        of a split brain the first handshake with each peer finds (unless
+ *        it is primary or the peer says the same); without a split brain
+ *        it is ignored (logged)
+ *    HAREPL_A_RES_FENCING: NLA_U32, enum harepl_fencing, default none
+ *    HAREPL_A_RES_FENCE_HANDLER: NLA_NUL_STRING, an absolute path of at
+ *        most HAREPL_FENCE_HANDLER_MAX - 1 bytes; required unless FENCING
+ *        is none
  *
  * EBUSY when the resource is already connected (disconnect first).
+ *
+ * Fencing
+ * -------
+ *
+ * When a primary loses the connection to a sync peer (timeout, reset,
+ * protocol error, failed send; not DISCONNECT, which is the admin's
+ * decision), it runs the fence handler with HAREPL_RESOURCE,
+ * HAREPL_PEER_ADDRESS, HAREPL_PEER_NODE_ID and HAREPL_FENCING in its
+ * environment. Exit status 0 means the peer is fenced (outdated or dead);
+ * anything else, or a handler that cannot run, is a failure. With
+ * resource-only, writing goes on meanwhile. With resource-and-stonith,
+ * writes that lacked the peer's ACK are not completed and new writes and
+ * flushes are queued (reads are served) until every handler started for
+ * the resource succeeded; after a failure they stay frozen until
+ * HAREPL_CMD_RESUME_IO. While frozen, no peer connection is accepted,
+ * and DISCONNECT does not thaw. HAREPL_NODE_ID (ours) and PATH are in the
+ * environment too; the handler's first argument is "fence-peer".
+ * GET_RESOURCE and events report:
+ *
+ *    HAREPL_A_RES_FENCING: NLA_U32, as the last CONNECT set it (none
+ *        before)
+ *    HAREPL_A_RES_FENCE_HANDLER: NLA_NUL_STRING, when one was set
+ *    HAREPL_A_RES_IO_FROZEN: NLA_U32, enum harepl_freeze
+ *    HAREPL_A_RES_FENCE_STATE: NLA_U32, enum harepl_fence_state
+ *    HAREPL_A_RES_FENCE_PEER_ID: NLA_U32, the peer the last handler was
+ *        for, once one ran
+ *    HAREPL_A_RES_FENCE_EXIT: NLA_S32, the last handler's exit status
+ *        (0..255; 128 + n when signal n killed it), or a negative errno
+ *        when it could not run; once one ended
+ *
+ * A HAREPL_EVENT_FENCE reports a handler starting (and I/O freezing),
+ * its end, and I/O thawing.
+ *
+ * HAREPL_CMD_RESUME_IO
+ * --------------------
+ *
+ * Needs CAP_NET_ADMIN. Contains HAREPL_A_RES_NAME and optionally
+ * HAREPL_A_RESUME_FLAGS (NLA_U32, HAREPL_RESUME_F_*). Thaws I/O frozen by
+ * fencing without waiting for a handler: the frozen writes complete
+ * (successfully, as they are on the local disk; with
+ * HAREPL_RESUME_F_FAIL they and the queued ones fail with EIO) and the
+ * queued writes start. Acknowledged writes may then be missing on the
+ * peer, which may be promoted meanwhile: the risk fencing exists to
+ * avoid. Succeeds, changing nothing, when I/O is not frozen.
  *
  * HAREPL_CMD_DISCONNECT
  * ---------------------
@@ -190,9 +249,12 @@
  *
  * HAREPL_EVENT_RESYNC reports a resync or verify starting, about once a
  * second while it runs (progress in the peer attributes), and ending.
- * HAREPL_EVENT_SPLIT_BRAIN: a peer's connection state became SplitBrain
- * (both nodes changed their data while apart); the nodes stay
- * disconnected, nothing is copied, until DISCONNECT and CONNECT.
+ * HAREPL_EVENT_SPLIT_BRAIN: a split brain (both nodes changed their data
+ * while apart) was found with a peer and decided: HAREPL_PEER_A_SB_RESULT
+ * and _SB_REASON say how. Refused: the peer's connection state is
+ * SplitBrain, the nodes stay disconnected and nothing is copied until
+ * DISCONNECT and CONNECT. Resolved: one node's changes since the split are
+ * overwritten by a resync from the other (Documentation/split-brain.rst).
  *
  * On-disk metadata
  * ================
@@ -237,6 +299,7 @@ enum harepl_cmd {
 	HAREPL_CMD_RESYNC,
 	HAREPL_CMD_VERIFY,
 	HAREPL_CMD_INVALIDATE,
+	HAREPL_CMD_RESUME_IO,
 	__HAREPL_CMD_MAX
 };
 
@@ -274,6 +337,14 @@ enum harepl_attr {
 	HAREPL_A_RES_AL_EXTENTS,
 	HAREPL_A_RES_AL_WRITES,
 	HAREPL_A_PEER_ID,
+	HAREPL_A_CONNECT_FLAGS,
+	HAREPL_A_RES_FENCING,
+	HAREPL_A_RES_FENCE_HANDLER,
+	HAREPL_A_RES_IO_FROZEN,
+	HAREPL_A_RES_FENCE_STATE,
+	HAREPL_A_RES_FENCE_PEER_ID,
+	HAREPL_A_RES_FENCE_EXIT,
+	HAREPL_A_RESUME_FLAGS,
 	__HAREPL_A_MAX
 };
 
@@ -304,6 +375,9 @@ enum harepl_peer_attr {
 	HAREPL_PEER_A_VERIFY_DIFF,
 	HAREPL_PEER_A_RESYNC_RATE_MAX,
 	HAREPL_PEER_A_CSUMS,
+	HAREPL_PEER_A_AFTER_SB,
+	HAREPL_PEER_A_SB_RESULT,
+	HAREPL_PEER_A_SB_REASON,
 	__HAREPL_PEER_A_MAX
 };
 
@@ -328,6 +402,38 @@ enum harepl_congestion {
 };
 
 #define HAREPL_CONGESTION_MAX (__HAREPL_CONGESTION_MAX - 1)
+
+/*
+ * HAREPL_PEER_A_AFTER_SB: what a split brain with this peer resolves to
+ * (Documentation/split-brain.rst). Both nodes must use the same policy.
+ */
+enum harepl_after_sb {
+	HAREPL_AFTER_SB_DISCONNECT,		/* never discard: stay apart */
+	HAREPL_AFTER_SB_DISCARD_ZERO_CHANGES,	/* the node that wrote nothing */
+	HAREPL_AFTER_SB_DISCARD_YOUNGER_PRIMARY, /* promoted after the split */
+	HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES,	/* fewer chunks changed */
+	__HAREPL_AFTER_SB_MAX
+};
+
+#define HAREPL_AFTER_SB_MAX (__HAREPL_AFTER_SB_MAX - 1)
+
+/* HAREPL_PEER_A_SB_RESULT: the last split-brain decision with this peer */
+enum harepl_sb_result {
+	HAREPL_SB_NONE,			/* no split brain since CONNECT */
+	HAREPL_SB_REFUSED,		/* detected, nothing resolved or copied */
+	HAREPL_SB_DISCARD_LOCAL,	/* resolved: this node's changes go */
+	HAREPL_SB_DISCARD_PEER,		/* resolved: the peer's changes go */
+	__HAREPL_SB_MAX
+};
+
+#define HAREPL_SB_MAX (__HAREPL_SB_MAX - 1)
+
+/* HAREPL_A_CONNECT_FLAGS */
+enum harepl_connect_flag {
+	/* in a split brain found by this CONNECT, this node is sync target */
+	HAREPL_CONNECT_F_DISCARD_MY_DATA = 1U << 0,
+	__HAREPL_CONNECT_F_ALL = HAREPL_CONNECT_F_DISCARD_MY_DATA
+};
 
 enum harepl_role {
 	HAREPL_ROLE_SECONDARY,
@@ -378,10 +484,51 @@ enum harepl_event {
 	HAREPL_EVENT_CONN,
 	HAREPL_EVENT_RESYNC,
 	HAREPL_EVENT_SPLIT_BRAIN,
+	HAREPL_EVENT_FENCE,
 	__HAREPL_EVENT_MAX
 };
 
 #define HAREPL_EVENT_MAX (__HAREPL_EVENT_MAX - 1)
+
+/* HAREPL_A_RES_FENCING: what losing a sync peer while primary does */
+enum harepl_fencing {
+	HAREPL_FENCING_NONE,		/* nothing: writing goes on */
+	HAREPL_FENCING_RESOURCE_ONLY,	/* run the handler, writing goes on */
+	HAREPL_FENCING_RESOURCE_AND_STONITH, /* freeze writes until it succeeds */
+	__HAREPL_FENCING_MAX
+};
+
+#define HAREPL_FENCING_MAX (__HAREPL_FENCING_MAX - 1)
+
+/* Longest HAREPL_A_RES_FENCE_HANDLER, with its NUL */
+#define HAREPL_FENCE_HANDLER_MAX	256
+
+/* HAREPL_A_RES_IO_FROZEN: why writes do not complete */
+enum harepl_freeze {
+	HAREPL_FREEZE_NONE,
+	HAREPL_FREEZE_FENCING,		/* a handler runs */
+	HAREPL_FREEZE_FENCE_FAILED,	/* a handler failed: resume-io */
+	__HAREPL_FREEZE_MAX
+};
+
+#define HAREPL_FREEZE_MAX (__HAREPL_FREEZE_MAX - 1)
+
+/* HAREPL_A_RES_FENCE_STATE: the last fence handler */
+enum harepl_fence_state {
+	HAREPL_FENCE_IDLE,		/* none ran since CONNECT */
+	HAREPL_FENCE_RUNNING,
+	HAREPL_FENCE_SUCCEEDED,		/* exited 0: the peer is fenced */
+	HAREPL_FENCE_FAILED,		/* any other exit, or could not run */
+	__HAREPL_FENCE_STATE_MAX
+};
+
+#define HAREPL_FENCE_STATE_MAX (__HAREPL_FENCE_STATE_MAX - 1)
+
+/* HAREPL_A_RESUME_FLAGS */
+enum harepl_resume_flag {
+	HAREPL_RESUME_F_FAIL = 1U << 0,	/* fail frozen writes with EIO */
+	__HAREPL_RESUME_F_ALL = HAREPL_RESUME_F_FAIL
+};
 
 /*
  * How states are spelled wherever they are shown (dmsetup status,
@@ -417,9 +564,42 @@ enum harepl_event {
 	[HAREPL_MODE_ASYNC]		= "async",	\
 }
 
+#define HAREPL_FENCING_NAMES {					\
+	[HAREPL_FENCING_NONE]		= "none",			\
+	[HAREPL_FENCING_RESOURCE_ONLY]	= "resource-only",		\
+	[HAREPL_FENCING_RESOURCE_AND_STONITH] = "resource-and-stonith",	\
+}
+
+#define HAREPL_FREEZE_NAMES {					\
+	[HAREPL_FREEZE_NONE]		= "none",			\
+	[HAREPL_FREEZE_FENCING]		= "fencing",			\
+	[HAREPL_FREEZE_FENCE_FAILED]	= "fence-failed",		\
+}
+
+#define HAREPL_FENCE_STATE_NAMES {				\
+	[HAREPL_FENCE_IDLE]		= "idle",			\
+	[HAREPL_FENCE_RUNNING]		= "running",			\
+	[HAREPL_FENCE_SUCCEEDED]	= "succeeded",			\
+	[HAREPL_FENCE_FAILED]		= "failed",			\
+}
+
 #define HAREPL_CONGESTION_NAMES {			\
 	[HAREPL_CONGESTION_BLOCK]	= "block",	\
 	[HAREPL_CONGESTION_AHEAD]	= "ahead",	\
+}
+
+#define HAREPL_AFTER_SB_NAMES {					\
+	[HAREPL_AFTER_SB_DISCONNECT]	= "disconnect",		\
+	[HAREPL_AFTER_SB_DISCARD_ZERO_CHANGES] = "discard-zero-changes", \
+	[HAREPL_AFTER_SB_DISCARD_YOUNGER_PRIMARY] = "discard-younger-primary", \
+	[HAREPL_AFTER_SB_DISCARD_LEAST_CHANGES] = "discard-least-changes", \
+}
+
+#define HAREPL_SB_RESULT_NAMES {				\
+	[HAREPL_SB_NONE]		= "none",		\
+	[HAREPL_SB_REFUSED]		= "refused",		\
+	[HAREPL_SB_DISCARD_LOCAL]	= "discarded-local",	\
+	[HAREPL_SB_DISCARD_PEER]	= "discarded-peer",	\
 }
 
 /* On-disk metadata, see above */
@@ -454,9 +634,18 @@ enum harepl_md_flag {
  * once stored as bytes).
  */
 #define HAREPL_MD_SLOT_FREE	0xffffffffU
+enum harepl_md_slot_flag {
+	/*
+	 * gen_bitmap was set when this node, primary, lost the peer (it was
+	 * primary at the split); clear: set on a promotion without the peer
+	 */
+	HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT = 1U << 0,
+	__HAREPL_MD_SLOTF_ALL		 = 0x1
+};
+
 struct harepl_md_slot {
 	__le32 node_id;			/* the peer, or HAREPL_MD_SLOT_FREE */
-	__le32 flags;			/* zero */
+	__le32 flags;			/* enum harepl_md_slot_flag */
 	__le64 gen_bitmap;		/* gen_current when tracking began, 0: none */
 	__le64 reserved[2];
 } __attribute__((packed));

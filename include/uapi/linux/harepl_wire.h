@@ -57,8 +57,9 @@
 #include <linux/types.h>
 
 #define HAREPL_WIRE_MAGIC	0x48524550	/* "HREP" */
-#define HAREPL_WIRE_VERSION_MIN	1
-#define HAREPL_WIRE_VERSION_MAX	1
+/* 2: GENS of 88 bytes (split-brain policy and flags); 1 had 80 */
+#define HAREPL_WIRE_VERSION_MIN	2
+#define HAREPL_WIRE_VERSION_MAX	2
 #define HAREPL_WIRE_NONCE_LEN	32
 #define HAREPL_WIRE_MAC_LEN	32
 #define HAREPL_WIRE_MAX_DATA	(1U << 20)	/* largest DATA payload */
@@ -141,7 +142,11 @@ enum harepl_wire_gens_flag {
 	HAREPL_GENS_CONSISTENT	    = 1U << 1,
 	HAREPL_GENS_UPTODATE	    = 1U << 2,
 	HAREPL_GENS_PRIMARY	    = 1U << 3,	/* role now */
-	__HAREPL_GENS_ALL	    = 0xf
+	/* the sender was primary when it lost the receiver (bitmap_gen set) */
+	HAREPL_GENS_SPLIT_PRIMARY   = 1U << 4,
+	/* connect --discard-my-data: in a split brain the sender is target */
+	HAREPL_GENS_DISCARD_MY_DATA = 1U << 5,
+	__HAREPL_GENS_ALL	    = 0x3f
 };
 
 struct harepl_wire_gens {
@@ -152,6 +157,8 @@ struct harepl_wire_gens {
 	__be32 flags;		/* enum harepl_wire_gens_flag */
 	__be32 chunk_sectors;	/* must equal the receiver's */
 	__u8   uuid[16];
+	__be32 after_sb;	/* enum harepl_after_sb for the receiver */
+	__be32 reserved;	/* zero */
 } __attribute__((packed));
 
 /*
