@@ -12,8 +12,9 @@
 #    after that does node 0 send "done SEQ" to node 1, which appends it to
 #    a log in its RAM (node 1 is never killed). The whole plan (SEQ NAME
 #    MD5 of every write) went to node 1 before the first write.
-# 2. once at least two files are logged, node 1 waits a random 0..3 s and
-#    has node 0's qemu killed (power loss): a random kill point per round.
+# 2. once K files are logged (K random in 2..30 of 60), node 1 waits a
+#    random 0..0.3 s and has node 0's qemu killed (power loss) while it
+#    writes (asserted): a random kill point per round.
 # 3. node 1 promotes itself with a plain `hareplctl primary` (no --force:
 #    asserted), mounts (journal replay) and unmounts, runs e2fsck -fn
 #    (must be clean), mounts and checks every file ever logged: it must
@@ -43,7 +44,7 @@
 . "${0%/*}/lib.sh"
 
 ROUNDS=5
-PLAN_FILES=40 # writes planned per round (the kill comes first)
+PLAN_FILES=60 # writes planned per round; the kill comes after 2..30 of them
 NAMES=30      # file names f00..f29: later writes overwrite earlier files
 AL_EXTENTS=8
 HOT_SET=$((AL_EXTENTS * 4 << 20))
@@ -102,7 +103,7 @@ mkdir -p $MNT
 
 if [ "$HAREPL_NODE" = 1 ]; then
 	# the survivor: never killed; keeps the log and the list of files
-	ktap_set_plan $((6 * ROUNDS))
+	ktap_set_plan $((7 * ROUNDS))
 	run hareplctl create-md --force --uuid $UUID --skip-initial-sync \
 		--al-extents $AL_EXTENTS r0 >/dev/null || die "create-md failed"
 	run hareplctl up r0 || die "up failed"
@@ -133,10 +134,14 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		sleep 0.5
 		vm_tell 9300 go || die "round $R: node0 did not listen on 9300"
 
-		# kill node0 at a random moment once it logged two files
-		wait_for '[ "$(grep -c "^done " /tmp/done)" -ge 2 ]' 300 ||
-			{ dump; die "round $R: node0 logged fewer than 2 files in 300 s"; }
-		delay=$(awk -v r="$R" 'BEGIN { srand(); srand(srand() + r); printf "%.1f", 3 * rand() }')
+		# kill node0 at a random moment: 0..0.3 s after its K-th file, K
+		# random in 2..30 (at least 30 of the 60 writes are still to come)
+		# shellcheck disable=SC2046
+		set -- $(awk -v r="$R" 'BEGIN { srand(); srand(srand() + r)
+			printf "%d %.2f\n", 2 + int(29 * rand()), 0.3 * rand() }')
+		k=$1 delay=$2
+		wait_for "[ \"\$(grep -c '^done ' /tmp/done)\" -ge $k ]" 300 ||
+			{ dump; die "round $R: node0 logged fewer than $k files in 300 s"; }
 		sleep "$delay"
 		t_kill=$(uptime_s)
 		vm_kill_restart 0
@@ -146,7 +151,9 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		exec 3>&-
 		logged=$(grep -c '^done [0-9]*$' /tmp/done)
 		errors=$(grep -c '^error ' /tmp/done)
-		log "round $R: kill ${delay}s after the 2nd file; $logged files logged before it, $errors write errors"
+		ended=$(grep -c '^end$' /tmp/done)
+		log "round $R: kill ${delay}s after file $k; $logged files logged before it, $errors write errors, writer finished: $ended"
+		ktap_test_result "round${R}_killed_while_writing" [ "$ended" = 0 ]
 
 		# promote: no --force, the primary is gone and this disk is UpToDate
 		wait_for '[ "$(pfield connection)" != Connected ]' 60 ||
@@ -334,7 +341,7 @@ while read -r seq name _; do
 		{ echo "error $seq"; break; }
 	mv $MNT/"$name".tmp $MNT/"$name" && sync || { echo "error $seq"; break; }
 	echo "done $seq"
-done </tmp/plan.list | nc $PEER_IP 9400
+done </tmp/plan.list | { cat; echo end; } | nc $PEER_IP 9400
 log "round $R: all $PLAN_FILES writes done before the kill"
 sleep 300
 die "round $R: not killed"
