@@ -146,6 +146,8 @@ struct harepl_peer {
 	atomic64_t rs_bytes;		/* payload bytes since CONNECT */
 	atomic64_t verify_diff;
 	u64 rs_rate;			/* bytes/s, recent */
+	unsigned long rs_tgt_report;	/* target: last rate update, jiffies */
+	u64 rs_tgt_done;		/* target: @rs_done then */
 	unsigned long rs_start;
 };
 

@@ -400,6 +400,9 @@ static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 	atomic64_set(&peer->rs_total, chunks * harepl_chunk_bytes(res));
 	atomic64_set(&peer->rs_done, 0);
 	peer->rs_start = jiffies;
+	WRITE_ONCE(peer->rs_rate, 0);
+	peer->rs_tgt_report = jiffies;
+	peer->rs_tgt_done = 0;
 	return 0;
 }
 
