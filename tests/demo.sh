@@ -25,13 +25,6 @@ ME=$HAREPL_NODE
 PEER=$((1 - ME))
 BOOT=$(vm_boot)
 say() { printf '\n=== node%s: %s\n' "$ME" "$*"; }
-field() { hareplctl status --json r0 | jq -r ".$1"; }
-pfield() { field "peers[0].$1"; }
-data_md5() { disk_md5 /dev/vdb "$(hareplctl dump-md --json r0 | jq -r .data_sectors)"; }
-synced() {
-	[ "$(pfield connection)" = Connected ] && [ "$(field disk)" = UpToDate ] &&
-		[ "$(pfield disk)" = UpToDate ] && [ "$(pfield oos_bytes)" = 0 ]
-}
 # fsck_clean: fsck.ext4 -n -f of the unmounted device finds nothing to fix
 fsck_clean() { run fsck.ext4 -n -f /dev/mapper/r0; }
 
@@ -50,24 +43,24 @@ if [ "$BOOT" -gt 1 ]; then
 	dmesg | sed -n 's/.*\(r0: not stopped cleanly.*\)/  kernel: \1/p'
 	say "resync from node1 (this node is SyncTarget)"
 	end=$(($(cut -d. -f1 /proc/uptime) + 300))
-	while ! synced; do
+	while ! r0_synced; do
 		[ "$(cut -d. -f1 /proc/uptime)" -lt "$end" ] || { hareplctl status r0; die "no resync"; }
 		line=$(hareplctl status r0 | sed -n 's/^ *\(resync .*\)/\1/p')
-		echo "  $(pfield connection), disk $(field disk)${line:+: $line}"
+		echo "  $(r0_pfield connection), disk $(r0_field disk)${line:+: $line}"
 		sleep 1
 	done
 	run hareplctl status r0
-	rb=$(repl_num "$(pfield resync_bytes)")
+	rb=$(repl_num "$(r0_pfield resync_bytes)")
 	bound=$(((16 << 22) + oos))
 	say "resynced $((rb >> 10)) KiB: at most the hot set (64 MiB) + what node1 wrote ($((oos >> 10)) KiB)"
 	[ "$rb" -gt 0 ] && [ "$rb" -le "$bound" ] || die "resync of $rb bytes, bound $bound"
-	md5=$(data_md5)
+	md5=$(r0_data_md5)
 	say "data area md5 $md5"
 	vm_back 9100 "$md5" || die "node1 did not listen"
 
 	say "wait for node1 to hand back (planned switchback)"
 	vm_receive 9200 300 /tmp/sums || die "no checksums from node1"
-	wait_for '[ "$(pfield role)" = Secondary ]' 30 || die "node1 still primary"
+	wait_for '[ "$(r0_pfield role)" = Secondary ]' 30 || die "node1 still primary"
 	run hareplctl primary r0 || die "promotion failed"
 	run mount /dev/mapper/r0 /mnt/r0 || die "mount failed"
 	(cd /mnt/r0 && md5sum -c /tmp/sums) && verdict="same files" || verdict="different data"
@@ -98,7 +91,7 @@ load_module
 # a write-intent hot set of 16 extents (64 MiB): what a crashed primary resyncs at most
 run hareplctl create-md --al-extents 16 r0 >/dev/null || die "create-md failed"
 run hareplctl up r0 || die "up failed"
-wait_for '[ "$(field connection)" = Connected ]' 60 || die "not connected"
+wait_for '[ "$(r0_field connection)" = Connected ]' 60 || die "not connected"
 run hareplctl status r0
 
 if [ "$ME" = 0 ]; then
@@ -116,8 +109,8 @@ if [ "$ME" = 0 ]; then
 	run dmsetup status r0
 
 	say "the initial full sync to node1 runs in the background; wait for it"
-	if ! wait_for '[ "$(field "peers[0].connection")" = Connected ] &&
-			[ "$(field "peers[0].disk")" = UpToDate ]' 240; then
+	if ! wait_for '[ "$(r0_field "peers[0].connection")" = Connected ] &&
+			[ "$(r0_field "peers[0].disk")" = UpToDate ]' 240; then
 		hareplctl status r0
 		die "the initial sync did not finish"
 	fi
@@ -142,7 +135,7 @@ run hareplctl status r0
 sleep 2
 say "power loss: kill node0's qemu while it writes"
 vm_kill_restart 0
-wait_for '[ "$(pfield connection)" != Connected ]' 60 || die "node0 still connected"
+wait_for '[ "$(r0_pfield connection)" != Connected ]' 60 || die "node0 still connected"
 run hareplctl status r0
 
 say "failover: promote node1 and mount (the journal replays)"
@@ -171,14 +164,14 @@ run hareplctl status r0
 
 say "node0 may rejoin"
 n=0
-until vm_tell 9500 "rejoin $(pfield oos_bytes)"; do
+until vm_tell 9500 "rejoin $(r0_pfield oos_bytes)"; do
 	n=$((n + 1))
 	[ $n -lt 5 ] || die "node0 did not come back"
 done
 md5_0=$(vm_wait_back 9100 0 2 600) || die "node0 did not resync"
-wait_for synced 60 || { hareplctl status r0; die "not in sync"; }
+wait_for r0_synced 60 || { hareplctl status r0; die "not in sync"; }
 run hareplctl status r0
-md5_1=$(data_md5)
+md5_1=$(r0_data_md5)
 say "data area md5: node0 $md5_0, node1 $md5_1"
 [ -n "$md5_1" ] && [ "$md5_0" = "$md5_1" ] || die "the data areas differ"
 

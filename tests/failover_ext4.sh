@@ -53,24 +53,8 @@ BOOT=$(vm_boot)
 PEER_IP=192.0.2.$((2 - HAREPL_NODE))
 MNT=/mnt/r0
 
-field() { hareplctl status --json r0 2>/dev/null | jq -r ".$1" 2>/dev/null; }
-pfield() { field "peers[0].$1"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v t="$1" '{ printf "%.1f", $1 - t }' /proc/uptime; }
-
-# synced: this node sees the peer Connected, both disks UpToDate, nothing out of sync
-synced() {
-	[ "$(pfield connection)" = Connected ] && [ "$(field disk)" = UpToDate ] &&
-		[ "$(pfield disk)" = UpToDate ] && [ "$(repl_num "$(pfield oos_bytes)")" -eq 0 ]
-}
-
-dump() {
-	hareplctl status --json r0 2>&1 | sed 's/^/# status: /'
-	dmesg | grep harepl | tail -n 12 | sed 's/^/# dmesg: /'
-}
-
-# data_md5: md5 of this node's data area, read from the backing disk
-data_md5() { disk_md5 /dev/vdb "$(hareplctl dump-md --json r0 | jq -r .data_sectors)"; }
 
 # fsck_clean: e2fsck -fn of the (unmounted) device finds nothing to fix
 fsck_clean() {
@@ -111,7 +95,7 @@ if [ "$HAREPL_NODE" = 1 ]; then
 	rb_before=0
 	R=1
 	while [ "$R" -le "$ROUNDS" ]; do
-		vm_receive 9000 600 /tmp/plan || { dump; die "round $R: no plan from node0"; }
+		vm_receive 9000 600 /tmp/plan || { r0_dump; die "round $R: no plan from node0"; }
 		# shellcheck disable=SC2046
 		set -- $(head -n 1 /tmp/plan)
 		[ "$1 $2" = "plan $R" ] || die "round $R: node0 sent '$*' instead of its plan"
@@ -141,7 +125,7 @@ if [ "$HAREPL_NODE" = 1 ]; then
 			printf "%d %.2f\n", 2 + int(29 * rand()), 0.3 * rand() }')
 		k=$1 delay=$2
 		wait_for "[ \"\$(grep -c '^done ' /tmp/done)\" -ge $k ]" 300 ||
-			{ dump; die "round $R: node0 logged fewer than $k files in 300 s"; }
+			{ r0_dump; die "round $R: node0 logged fewer than $k files in 300 s"; }
 		sleep "$delay"
 		t_kill=$(uptime_s)
 		vm_kill_restart 0
@@ -156,15 +140,15 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		ktap_test_result "round${R}_killed_while_writing" [ "$ended" = 0 ]
 
 		# promote: no --force, the primary is gone and this disk is UpToDate
-		wait_for '[ "$(pfield connection)" != Connected ]' 60 ||
-			{ dump; die "round $R: node0 still Connected 60 s after the kill"; }
+		wait_for '[ "$(r0_pfield connection)" != Connected ]' 60 ||
+			{ r0_dump; die "round $R: node0 still Connected 60 s after the kill"; }
 		run hareplctl primary r0
 		rc=$?
 		t_prom=$(since "$t_kill")
-		log "round $R: primary exit $rc, role $(field role), disk $(field disk), peer $(pfield connection), ${t_prom}s after the kill"
+		log "round $R: primary exit $rc, role $(r0_field role), disk $(r0_field disk), peer $(r0_pfield connection), ${t_prom}s after the kill"
 		ktap_test_result "round${R}_promoted_without_force" \
-			eval '[ $rc = 0 ] && [ "$(field role)" = Primary ]'
-		[ $rc = 0 ] || { dump; die "round $R: cannot promote"; }
+			eval '[ $rc = 0 ] && [ "$(r0_field role)" = Primary ]'
+		[ $rc = 0 ] || { r0_dump; die "round $R: cannot promote"; }
 
 		# the journal replay, then a forced fsck
 		run mount -t ext4 /dev/mapper/r0 $MNT && run umount $MNT || die "round $R: mount failed"
@@ -211,7 +195,7 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		done
 		run umount $MNT || die "round $R: umount failed"
 		sort /tmp/state.new >/tmp/state
-		oos=$(repl_num "$(pfield oos_bytes)")
+		oos=$(repl_num "$(r0_pfield oos_bytes)")
 		log "round $R: out of sync with node0 before it returns: $oos bytes"
 		# node0 reboots meanwhile and waits for this word before it comes up
 		n=0
@@ -221,21 +205,21 @@ if [ "$HAREPL_NODE" = 1 ]; then
 		done
 
 		# node0 rejoins and resyncs
-		got=$(vm_wait_back 9100 0 $((R + 1)) 600) || { dump; die "round $R: node0 did not come back"; }
+		got=$(vm_wait_back 9100 0 $((R + 1)) 600) || { r0_dump; die "round $R: node0 did not come back"; }
 		# shellcheck disable=SC2086
 		set -- $got
 		rb0=$1 marked=$2 md5_0=$3 seen=$4
-		wait_for synced 120 || { dump; die "round $R: not in sync with node0"; }
+		wait_for r0_synced 120 || { r0_dump; die "round $R: not in sync with node0"; }
 		# resync_bytes adds up over reconnections (since `up`): this round's share
-		rb_all=$(repl_num "$(pfield resync_bytes)")
+		rb_all=$(repl_num "$(r0_pfield resync_bytes)")
 		rb1=$((rb_all - rb_before)) rb_before=$rb_all
 		rb0=$(repl_num "$rb0")
-		total=$(repl_num "$(pfield resync_total)")
+		total=$(repl_num "$(r0_pfield resync_total)")
 		bound=$((oos + HOT_SET))
 		log "round $R: resync bytes node1 sent $rb1 (resync_total $total), node0 received $rb0 (node0's log marked $marked); bound $bound; SyncTarget seen by node0: $seen"
 		ktap_test_result "round${R}_resync_bounded" eval '[ "$rb1" -gt 0 ] && [ "$rb1" -le "$bound" ] &&
 			[ "$rb0" -gt 0 ] && [ "$rb0" -le "$bound" ] && [ "$total" -le "$bound" ] && [ "$seen" = 1 ]'
-		md5_1=$(data_md5)
+		md5_1=$(r0_data_md5)
 		log "round $R: data md5 node0 $md5_0, node1 $md5_1; $(since "$t_kill")s from kill to identical data"
 		ktap_test_result "round${R}_data_identical" eval '[ -n "$md5_1" ] && [ "$md5_0" = "$md5_1" ]'
 
@@ -263,7 +247,7 @@ if [ "$BOOT" -eq 1 ]; then
 	run hareplctl create-md --force --uuid $UUID --skip-initial-sync \
 		--al-extents $AL_EXTENTS r0 >/dev/null || die "create-md failed"
 	run hareplctl up r0 || die "up failed"
-	wait_for synced 60 || { dump; die "not connected to node1"; }
+	wait_for r0_synced 60 || { r0_dump; die "not connected to node1"; }
 	run hareplctl primary r0 || die "primary failed"
 	run mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/mapper/r0 ||
 		die "mkfs failed"
@@ -281,13 +265,13 @@ else
 	run hareplctl up r0 || die "up after the crash failed"
 	marked=$(dmesg | sed -n 's/.*r0: not stopped cleanly: \([0-9]*\) write-intent extents\{0,1\} (\([0-9]*\) MiB).*/\2/p' | tail -n 1)
 	marked=$((${marked:-0} << 20))
-	wait_for synced 300 || { dump; die "boot $BOOT: not in sync with node1 within 300 s"; }
-	rb=$(repl_num "$(pfield resync_bytes)")
+	wait_for r0_synced 300 || { r0_dump; die "boot $BOOT: not in sync with node1 within 300 s"; }
+	rb=$(repl_num "$(r0_pfield resync_bytes)")
 	seen=0
 	jq -c -R 'fromjson? | select(.peers[0].connection == "SyncTarget")' /tmp/events.json 2>/dev/null |
 		grep -q . && seen=1
 	log "boot $BOOT: log marked $marked bytes; resync $rb bytes as SyncTarget ($seen) in $(since "$t0")s"
-	md5=$(data_md5)
+	md5=$(r0_data_md5)
 	vm_back 9100 "$rb $marked $md5 $seen" || die "node1 did not listen on 9100"
 	if [ "$BOOT" -gt "$ROUNDS" ]; then
 		ktap_test_result "boot${BOOT}_resynced_as_target" \
@@ -296,10 +280,10 @@ else
 
 	# planned switchback
 	vm_receive 9200 600 /tmp/state || die "boot $BOOT: no file list from node1"
-	wait_for '[ "$(pfield role)" = Secondary ]' 30 || { dump; die "boot $BOOT: node1 still primary"; }
+	wait_for '[ "$(r0_pfield role)" = Secondary ]' 30 || { r0_dump; die "boot $BOOT: node1 still primary"; }
 	run hareplctl primary r0
 	prc=$?
-	[ $prc = 0 ] || dump
+	[ $prc = 0 ] || r0_dump
 	run mount -t ext4 /dev/mapper/r0 $MNT || die "boot $BOOT: mount failed"
 	verify_list /tmp/state
 	log "boot $BOOT: primary exit $prc; $VERIFIED files verified, $FAILED failed"

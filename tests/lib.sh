@@ -535,6 +535,29 @@ region_md5() {
 		md5sum | cut -d' ' -f1
 }
 
+# --- resource r0, one node per VM (two-VM tests) ---------------------------
+
+# r0_field PATH: a field of `hareplctl status --json r0` (a jq path), empty if none
+r0_field() { hareplctl status --json r0 2>/dev/null | jq -r ".$1" 2>/dev/null; }
+
+# r0_pfield PATH: a field of r0's first peer
+r0_pfield() { r0_field "peers[0].$1"; }
+
+# r0_synced: this node sees the peer Connected, both disks UpToDate, nothing out of sync
+r0_synced() {
+	[ "$(r0_pfield connection)" = Connected ] && [ "$(r0_field disk)" = UpToDate ] &&
+		[ "$(r0_pfield disk)" = UpToDate ] && [ "$(repl_num "$(r0_pfield oos_bytes)")" -eq 0 ]
+}
+
+# r0_dump: r0's status and the last harepl kernel messages, as KTAP comments
+r0_dump() {
+	hareplctl status --json r0 2>&1 | sed 's/^/# status: /'
+	dmesg | grep harepl | tail -n 12 | sed 's/^/# dmesg: /'
+}
+
+# r0_data_md5: md5 of this node's data area, read from the backing disk /dev/vdb
+r0_data_md5() { disk_md5 /dev/vdb "$(hareplctl dump-md --json r0 | jq -r .data_sectors)"; }
+
 # --- killing and restarting VMs -------------------------------------------
 # The runner (scripts/run-tests.sh) reads requests from each VM's control port
 # (ttyS1). On "kill-restart" it SIGKILLs that VM's qemu (a power loss: what the

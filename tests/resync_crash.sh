@@ -25,22 +25,6 @@ UUID=6b1f3e2a-58c4-4d6b-9a0e-3c2f1e0d9b8a
 BOOT=$(vm_boot)
 PEER_IP=192.0.2.$((2 - HAREPL_NODE))
 
-field() { hareplctl status --json r0 2>/dev/null | jq -r ".$1" 2>/dev/null; }
-pfield() { field "peers[0].$1"; }
-
-# synced: this node sees the peer Connected, both disks UpToDate, nothing out of sync
-synced() {
-	[ "$(pfield connection)" = Connected ] && [ "$(field disk)" = UpToDate ] &&
-		[ "$(pfield disk)" = UpToDate ] && [ "$(repl_num "$(pfield oos_bytes)")" -eq 0 ]
-}
-
-dump() {
-	hareplctl status --json r0 2>&1 | sed 's/^/# status: /'
-	dmesg | grep harepl | tail -n 12 | sed 's/^/# dmesg: /'
-}
-
-# data_md5: md5 of this node's data area, read from the backing disk
-data_md5() { disk_md5 /dev/vdb "$(hareplctl dump-md --json r0 | jq -r .data_sectors)"; }
 
 ktap_print_header
 vm_conf /dev/vdb s3cret sync Timeout=2s
@@ -55,11 +39,11 @@ if [ "$HAREPL_NODE" = 1 ]; then
 	run hareplctl up r0 || die "up failed"
 	R=1
 	while [ "$R" -le "$ROUNDS" ]; do
-		msg=$(vm_hear 9000 180) || { dump; die "round $R: node0 never started writing"; }
+		msg=$(vm_hear 9000 180) || { r0_dump; die "round $R: node0 never started writing"; }
 		log "round $R: node0 says '$msg'"
 		sleep "$(awk -v r="$R" 'BEGIN { srand(r * 7919); printf "%.1f", 1 + 3 * rand() }')"
 		vm_kill_restart 0
-		got=$(vm_wait_back 9100 0 $((R + 1)) 300) || { dump; die "round $R: node0 did not come back"; }
+		got=$(vm_wait_back 9100 0 $((R + 1)) 300) || { r0_dump; die "round $R: node0 did not come back"; }
 		# shellcheck disable=SC2086
 		set -- $got
 		sent=$1 marked=$2 md5_0=$3
@@ -69,7 +53,7 @@ if [ "$HAREPL_NODE" = 1 ]; then
 			eval '[ "$marked" -gt 0 ] && [ "$marked" -le $HOT_SET ]'
 		ktap_test_result "round${R}_resync_within_the_hot_set" \
 			[ "$(repl_num "$sent")" -le $HOT_SET ]
-		md5_1=$(data_md5)
+		md5_1=$(r0_data_md5)
 		log "round $R: data md5 node0 $md5_0, node1 $md5_1"
 		ktap_test_result "round${R}_data_identical" eval '[ -n "$md5_1" ] && [ "$md5_0" = "$md5_1" ]'
 		echo "md5 $md5_1" >/tmp/md5.msg
@@ -97,15 +81,15 @@ else
 	ktap_test_result "boot${BOOT}_log_replayed" [ "$marked" -gt 0 ]
 fi
 
-if ! wait_for synced 240; then
-	dump
+if ! wait_for r0_synced 240; then
+	r0_dump
 	die "boot $BOOT: not in sync with node1 within 240 s"
 fi
 if [ "$BOOT" -gt 1 ]; then
-	sent=$(repl_num "$(pfield resync_bytes)")
+	sent=$(repl_num "$(r0_pfield resync_bytes)")
 	log "boot $BOOT: resync sent $sent bytes"
 	ktap_test_result "boot${BOOT}_resync_within_the_hot_set" eval '[ "$sent" -ge 0 ] && [ "$sent" -le $HOT_SET ]'
-	md5=$(data_md5)
+	md5=$(r0_data_md5)
 	vm_back 9100 "$sent $marked $md5" || die "node1 did not listen on 9100"
 	msg=$(vm_hear 9200 120)
 	ktap_test_result "boot${BOOT}_data_identical_with_node1" [ "$msg" = "md5 $md5" ]
@@ -115,8 +99,8 @@ if [ "$BOOT" -gt 1 ]; then
 	fi
 fi
 
-run hareplctl primary r0 || { dump; die "boot $BOOT: primary failed"; }
-ktap_test_result "boot${BOOT}_primary" [ "$(field role)" = Primary ]
+run hareplctl primary r0 || { r0_dump; die "boot $BOOT: primary failed"; }
+ktap_test_result "boot${BOOT}_primary" [ "$(r0_field role)" = Primary ]
 fio --name=crash --filename=/dev/mapper/r0 --ioengine=libaio --direct=1 --rw=randwrite \
 	--bs=4k --iodepth=16 --size=127M --time_based --runtime=120 --randseed="$BOOT" \
 	--output=/dev/null &
