@@ -294,19 +294,6 @@ static const char *harepl_check_range(struct harepl_resource *res, u16 type,
 	return NULL;
 }
 
-/* The sync target's view of the resync rate, about once a second */
-static void harepl_rs_target_rate(struct harepl_peer *peer)
-{
-	unsigned long dt = jiffies - peer->rs_tgt_report;
-	u64 done = atomic64_read(&peer->rs_done);
-
-	if (dt < HZ)
-		return;
-	WRITE_ONCE(peer->rs_rate, div64_u64((done - peer->rs_tgt_done) * HZ, dt));
-	peer->rs_tgt_report = jiffies;
-	peer->rs_tgt_done = done;
-}
-
 static int harepl_recv_write(struct harepl_peer *peer,
 			     const struct harepl_wire_hdr *hdr, const char **why)
 {
@@ -386,7 +373,9 @@ static int harepl_recv_write(struct harepl_peer *peer,
 		 */
 		atomic64_add(len, &peer->rs_bytes);
 		atomic64_add(len, &peer->rs_done);
-		harepl_rs_target_rate(peer);
+		/* the target's view of the rate */
+		harepl_rs_rate(peer, &peer->rs_tgt_report, &peer->rs_tgt_done,
+			       false);
 		if (!peer->rs_barrier)
 			harepl_wait_applied(peer, 1);
 		peer->rs_barrier = true;

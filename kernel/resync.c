@@ -196,20 +196,35 @@ static void harepl_rs_throttle(struct harepl_rs *rs, u32 bytes)
 	}
 }
 
-/* Rate and an event, about once a second */
-static void harepl_rs_progress(struct harepl_rs *rs, bool force)
+/**
+ * harepl_rs_rate() - update @peer->rs_rate, about once a second
+ * @peer: the peer, source or target of a resync
+ * @last: jiffies of the last update, the caller's
+ * @last_done: @peer->rs_done then, the caller's
+ * @force: even if less than a second passed
+ *
+ * Return: whether it updated (and moved @last and @last_done on).
+ */
+bool harepl_rs_rate(struct harepl_peer *peer, unsigned long *last,
+		    u64 *last_done, bool force)
 {
-	struct harepl_peer *peer = rs->peer;
-	unsigned long dt = jiffies - rs->last_report;
+	unsigned long dt = jiffies - *last;
 	u64 done = atomic64_read(&peer->rs_done);
 
 	if (!force && dt < HZ)
-		return;
+		return false;
 	if (dt)
-		peer->rs_rate = div64_u64((done - rs->last_done) * HZ, dt);
-	rs->last_report = jiffies;
-	rs->last_done = done;
-	harepl_resource_event(peer->res, HAREPL_EVENT_RESYNC);
+		WRITE_ONCE(peer->rs_rate, div64_u64((done - *last_done) * HZ, dt));
+	*last = jiffies;
+	*last_done = done;
+	return true;
+}
+
+/* Rate and an event, about once a second */
+static void harepl_rs_progress(struct harepl_rs *rs, bool force)
+{
+	if (harepl_rs_rate(rs->peer, &rs->last_report, &rs->last_done, force))
+		harepl_resource_event(rs->peer->res, HAREPL_EVENT_RESYNC);
 }
 
 static unsigned int harepl_rs_window(struct harepl_resource *res)

@@ -38,6 +38,8 @@ int harepl_rs_read(struct harepl_resource *res, sector_t sector, u32 bytes,
 		   struct page **pages, unsigned int *nr);
 int harepl_rs_digests(struct crypto_shash *tfm, struct page **pages, u32 bytes,
 		      u32 chunk, u8 *out);
+bool harepl_rs_rate(struct harepl_peer *peer, unsigned long *last,
+		    u64 *last_done, bool force);
 void harepl_resync_maybe_start(struct harepl_peer *peer);
 void harepl_resync_stop(struct harepl_peer *peer);
 int harepl_resync_start_verify(struct harepl_peer *peer, const char **why);
