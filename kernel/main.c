@@ -8,6 +8,7 @@
 #include <net/genetlink.h>
 #include "fence.h"
 #include "netlink.h"
+#include "peer.h"
 #include "req.h"
 #include "resource.h"
 #include "target.h"
@@ -19,6 +20,11 @@ static int __init harepl_init(void)
 	harepl_wq = alloc_workqueue("harepl", WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!harepl_wq)
 		goto err_wq;
+	/* unbound: a peer's sender runs beside the writer, not after it */
+	harepl_send_wq = alloc_workqueue("harepl_send",
+					 WQ_MEM_RECLAIM | WQ_HIGHPRI | WQ_UNBOUND, 0);
+	if (!harepl_send_wq)
+		goto err_send_wq;
 	ret = harepl_fence_init();
 	if (ret)
 		goto err_fence;
@@ -42,6 +48,8 @@ err_netlink:
 err_resource:
 	harepl_fence_exit();
 err_fence:
+	destroy_workqueue(harepl_send_wq);
+err_send_wq:
 	destroy_workqueue(harepl_wq);
 err_wq:
 	return ret;
@@ -54,6 +62,7 @@ static void __exit harepl_exit(void)
 	harepl_fence_exit();
 	harepl_nl_exit();
 	harepl_resource_exit();
+	destroy_workqueue(harepl_send_wq);
 	destroy_workqueue(harepl_wq);
 	pr_info("unloaded\n");
 }

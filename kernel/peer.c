@@ -37,7 +37,7 @@ enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer)
 	return st;
 }
 
-/* Writes sent to the peer and not yet acknowledged */
+/* Writes queued for the peer or sent to it, and not yet acknowledged */
 u32 harepl_peer_inflight(struct harepl_peer *peer)
 {
 	unsigned long idx;
@@ -46,7 +46,7 @@ u32 harepl_peer_inflight(struct harepl_peer *peer)
 
 	xa_for_each(&peer->inflight, idx, entry)
 		n++;
-	return n;
+	return n + harepl_sq_count(peer);
 }
 
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer)
@@ -202,7 +202,8 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 	/* wake up often enough to notice a silent peer in time */
 	sk->sk_rcvtimeo = max_t(long, min_t(long, timeout / 8, HAREPL_RECV_SLICE), 1);
 	if (peer->conf.mode == HAREPL_MODE_ASYNC) {
-		sk->sk_sndbuf = min_t(u32, peer->conf.sndbuf, INT_MAX / 2);
+		/* the other half is for copies queued for it (send.c) */
+		sk->sk_sndbuf = min_t(u32, peer->conf.sndbuf / 2, INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 	}
 	release_sock(sk);
@@ -229,8 +230,10 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->peer_gens = hs->gens;
 		peer->rs_got_bitmap = false;
 		peer->have_state = true;
+		spin_lock(&peer->sq_lock);
 		peer->epoch++;
 		peer->epoch_completions = atomic64_read(&peer->res->completions);
+		spin_unlock(&peer->sq_lock);
 	}
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
@@ -265,6 +268,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 		kernel_sock_shutdown(sock, SHUT_RDWR);
 		sock_release(sock);
 	}
+	/* writes not sent yet: out of sync; nothing is queued from now on */
+	harepl_sq_fail(peer);
 	/* writes we received: let them reach our disk, then drop their ACKs */
 	wait_event(peer->apply_wq, !atomic_read(&peer->applying));
 	flush_work(&peer->ack_work);
@@ -418,10 +423,12 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 		return NULL;
 	peer->rx_vec = kcalloc(HAREPL_WIRE_MAX_DATA / PAGE_SIZE,
 			       sizeof(*peer->rx_vec), GFP_KERNEL);
+	peer->sq = kvcalloc(HAREPL_SQ_SIZE, sizeof(*peer->sq), GFP_KERNEL);
 	peer->sha = crypto_alloc_shash("sha256", 0, 0);
-	if (!peer->rx_vec || IS_ERR(peer->sha)) {
+	if (!peer->rx_vec || !peer->sq || IS_ERR(peer->sha)) {
 		if (!IS_ERR(peer->sha))
 			crypto_free_shash(peer->sha);
+		kvfree(peer->sq);
 		kfree(peer->rx_vec);
 		kfree(peer);
 		return NULL;
@@ -448,11 +455,17 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	spin_lock_init(&peer->ack_lock);
 	INIT_LIST_HEAD(&peer->acks);
 	INIT_WORK(&peer->ack_work, harepl_ack_work);
+	spin_lock_init(&peer->sq_lock);
+	init_waitqueue_head(&peer->sq_wq);
+	INIT_WORK(&peer->send_work, harepl_send_work);
 	return peer;
 }
 
 static void harepl_peer_free(struct harepl_peer *peer)
 {
+	cancel_work_sync(&peer->send_work);
+	harepl_sq_fail(peer);
+	kvfree(peer->sq);
 	crypto_free_shash(peer->sha);
 	kfree(peer->rx_vec);
 	xa_destroy(&peer->rs_reqs);

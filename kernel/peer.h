@@ -45,6 +45,27 @@ struct harepl_peer_conf {
 };
 
 /*
+ * A write queued for one peer (peer->sq). A sync peer's entry holds its
+ * request (one count of @pending, which the peer's ACK gives back) and is
+ * sent from the bio's pages. An async peer's entry carries a copy of the
+ * data in @pages, so that the request completes at the local disk's pace;
+ * only if that copy cannot be allocated does it hold the request (@req),
+ * until sent. An async entry also holds its write-intent extent until the
+ * peer's ACK.
+ */
+struct harepl_sq_ent {
+	struct harepl_req *req;		/* held, or NULL */
+	struct page **pages;		/* the async copy, or NULL */
+	u64 seq;
+	sector_t sector;
+	u32 sectors;
+	u32 len;			/* payload bytes */
+	u32 epoch;
+	u16 type;
+	u16 flags;
+};
+
+/*
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
@@ -52,14 +73,16 @@ struct harepl_peer_conf {
  * @discard_my_data, @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
  * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
- * @send_mutex serialises everything written to @sock and
- * protects @sock, @epoch and @epoch_completions: @sock is installed and
- * removed with both @send_mutex and @lock held, so either suffices to read
- * it. @inflight (xarray, own lock, taken with bottom halves off: ACKs are
- * parsed in softirq) maps request ids to primary requests awaiting this
- * peer's ACK. @ack_lock protects @acks. The receive side (the @rx_*
- * fields) belongs to the socket's sk_data_ready callback, under the socket
- * lock, and to the worker thread while @rx_thread is set; see receive.c.
+ * @send_mutex serialises everything written to @sock and protects @sock:
+ * it is installed and removed with both @send_mutex and @lock held, so
+ * either suffices to read it. @sq_lock (spinlock, process context only)
+ * protects the send queue (@sq, @sq_head, @sq_tail, @sq_bytes), @epoch and
+ * @epoch_completions; it nests inside @send_mutex and @lock. @inflight
+ * (xarray, own lock, taken with bottom halves off: ACKs are parsed in
+ * softirq) maps request ids to primary requests awaiting this peer's ACK.
+ * @ack_lock protects @acks. The receive side (the @rx_* fields) belongs
+ * to the socket's sk_data_ready callback, under the socket lock, and to
+ * the worker thread while @rx_thread is set; see receive.c.
  */
 struct harepl_peer {
 	struct harepl_resource *res;
@@ -77,6 +100,19 @@ struct harepl_peer {
 	struct mutex send_mutex;	/* see above */
 	struct mutex drop_mutex;	/* harepl_peer_drop() vs teardown */
 	struct socket *sock;
+
+	/*
+	 * Writes to send, in order: the submitter queues them and send_work
+	 * sends them, back to back (see send.c). Bounded: @sq has
+	 * HAREPL_SQ_SIZE entries and an async peer's copies take at most
+	 * half its SendBuffer (@sq_bytes); a writer waits on @sq_wq for room.
+	 */
+	spinlock_t sq_lock;		/* see above */
+	struct harepl_sq_ent *sq;
+	u32 sq_head, sq_tail;		/* free-running; sq_tail - sq_head queued */
+	u32 sq_bytes;			/* of copied data queued */
+	wait_queue_head_t sq_wq;
+	struct work_struct send_work;
 	u32 epoch;
 	s64 epoch_completions;
 
@@ -197,7 +233,13 @@ int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
 int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
 		      struct page **pages, u32 len);
 void harepl_replicate(struct harepl_resource *res, struct harepl_req *req);
+void harepl_send_work(struct work_struct *work);
+void harepl_sq_fail(struct harepl_peer *peer);
+u32 harepl_sq_count(struct harepl_peer *peer);
 void harepl_ack_work(struct work_struct *work);
+
+#define HAREPL_SQ_SIZE	1024	/* entries in a peer's send queue */
+extern struct workqueue_struct *harepl_send_wq;
 
 /* receive.c */
 int harepl_recv_full(struct socket *sock, void *buf, size_t len,

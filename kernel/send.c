@@ -8,7 +8,10 @@
 #include <linux/crc32c.h>
 #include <linux/highmem.h>
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <net/sock.h>
+#include <net/tcp.h>
+#include "al.h"
 #include "fence.h"
 #include "peer.h"
 #include "receive.h"
@@ -79,48 +82,6 @@ static int harepl_send_page(struct harepl_peer *peer, struct socket *sock,
 	return 0;
 }
 
-/* One packet with an optional flat payload; takes the send mutex. */
-int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
-		       u64 seq, u64 sector, u32 size, s32 status,
-		       const void *payload, u32 len)
-{
-	struct harepl_wire_hdr hdr;
-	int ret = -ENOTCONN;
-
-	mutex_lock(&peer->send_mutex);
-	if (peer->sock) {
-		harepl_hdr_fill(&hdr, type, flags, peer->epoch, seq, sector,
-				size, status, len);
-		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
-		if (!ret && len)
-			ret = harepl_send_buf(peer, peer->sock, payload, len, false);
-	}
-	mutex_unlock(&peer->send_mutex);
-	return ret;
-}
-
-/* A packet whose payload is @len bytes in @pages (resync data). */
-int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
-		      struct page **pages, u32 len)
-{
-	struct harepl_wire_hdr hdr;
-	u32 off, n;
-	int ret = -ENOTCONN;
-
-	mutex_lock(&peer->send_mutex);
-	if (peer->sock) {
-		harepl_hdr_fill(&hdr, type, 0, peer->epoch, seq, sector, len, 0, len);
-		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
-		for (off = 0; !ret && off < len; off += n) {
-			n = min_t(u32, PAGE_SIZE, len - off);
-			ret = harepl_send_page(peer, peer->sock, pages[off / PAGE_SIZE],
-					       0, n, off + n < len, false);
-		}
-	}
-	mutex_unlock(&peer->send_mutex);
-	return ret;
-}
-
 static u16 harepl_bio_wire_type(struct bio *bio)
 {
 	switch (bio_op(bio)) {
@@ -133,32 +94,79 @@ static u16 harepl_bio_wire_type(struct bio *bio)
 	}
 }
 
-/* The request's header and data; called with the send mutex held. */
-static int harepl_send_req(struct harepl_peer *peer, struct harepl_req *req,
-			   u16 flags, bool copy)
+struct workqueue_struct *harepl_send_wq;
+
+static void harepl_sq_free_pages(struct page **pages, u32 len)
 {
-	struct bio *bio = req->bio;
-	u16 type = harepl_bio_wire_type(bio);
-	u32 len = type == HAREPL_WIRE_DATA ? bio->bi_iter.bi_size : 0;
+	unsigned int i;
+
+	if (!pages)
+		return;
+	for (i = 0; i < DIV_ROUND_UP(len, PAGE_SIZE); i++)
+		__free_page(pages[i]);
+	kfree(pages);
+}
+
+/* A copy of the bio's @len bytes of data, or NULL */
+static struct page **harepl_sq_copy(struct bio *bio, u32 len)
+{
+	unsigned int nr = DIV_ROUND_UP(len, PAGE_SIZE), i;
+	struct bvec_iter iter;
+	struct page **pages;
+	struct bio_vec bv;
+	u32 off = 0, done, n;
+	void *src;
+
+	pages = kmalloc_array(nr, sizeof(*pages), GFP_NOIO | __GFP_NOWARN);
+	if (!pages)
+		return NULL;
+	for (i = 0; i < nr; i++) {
+		pages[i] = alloc_page(GFP_NOIO | __GFP_NOWARN);
+		if (!pages[i]) {
+			harepl_sq_free_pages(pages, i * PAGE_SIZE);
+			return NULL;
+		}
+	}
+	bio_for_each_segment(bv, bio, iter) {
+		src = bvec_kmap_local(&bv);
+		for (done = 0; done < bv.bv_len; done += n, off += n) {
+			n = min_t(u32, bv.bv_len - done, PAGE_SIZE - off % PAGE_SIZE);
+			memcpy(page_address(pages[off / PAGE_SIZE]) + off % PAGE_SIZE,
+			       src + done, n);
+		}
+		kunmap_local(src);
+	}
+	return pages;
+}
+
+/* The entry's header and data; called with the send mutex held. */
+static int harepl_sq_send(struct harepl_peer *peer, struct harepl_sq_ent *e,
+			  bool more)
+{
+	bool copy = peer->conf.mode != HAREPL_MODE_SYNC;
 	struct harepl_wire_hdr hdr;
 	struct bvec_iter iter;
 	struct bio_vec bv;
-	u32 left = len;
+	u32 left = e->len, off, n;
 	int ret;
 
-	if (bio->bi_opf & REQ_FUA)
-		flags |= HAREPL_WIRE_F_FUA;
-	if (bio->bi_opf & REQ_PREFLUSH)
-		flags |= HAREPL_WIRE_F_PREFLUSH;
-	harepl_hdr_fill(&hdr, type, flags, peer->epoch, req->seq, req->sector,
-			req->sectors << SECTOR_SHIFT, 0, len);
-	ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
-	if (ret || !len)
+	harepl_hdr_fill(&hdr, e->type, e->flags, e->epoch, e->seq, e->sector,
+			e->sectors << SECTOR_SHIFT, 0, e->len);
+	ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), e->len || more);
+	if (ret || !e->len)
 		return ret;
-	bio_for_each_segment(bv, bio, iter) {
+	if (e->pages) {
+		for (off = 0; !ret && off < e->len; off += n) {
+			n = min_t(u32, PAGE_SIZE, e->len - off);
+			ret = harepl_send_page(peer, peer->sock, e->pages[off / PAGE_SIZE],
+					       0, n, off + n < e->len || more, false);
+		}
+		return ret;
+	}
+	bio_for_each_segment(bv, e->req->bio, iter) {
 		left -= bv.bv_len;
 		ret = harepl_send_page(peer, peer->sock, bv.bv_page, bv.bv_offset,
-				       bv.bv_len, left, copy);
+				       bv.bv_len, left || more, copy);
 		if (ret)
 			return ret;
 	}
@@ -166,12 +174,12 @@ static int harepl_send_req(struct harepl_peer *peer, struct harepl_req *req,
 }
 
 /*
- * A new epoch whenever a write completed since the last request went out:
- * the secondary then applies nothing of it before all of the last one.
- * Only async peers need this: a write to a sync peer completes only once
- * that peer has it on disk, so whatever depends on it, issued later, can
- * never overtake it there; and the secondary's draining between epochs
- * would serialise a sync peer's writes for nothing.
+ * A new epoch whenever a write completed since the last request was
+ * queued: the secondary then applies nothing of it before all of the last
+ * one. Only async peers need this: a write to a sync peer completes only
+ * once that peer has it on disk, so whatever depends on it, issued later,
+ * can never overtake it there; and the secondary's draining between epochs
+ * would serialise a sync peer's writes for nothing. Under @sq_lock.
  */
 static void harepl_peer_epoch(struct harepl_peer *peer)
 {
@@ -186,92 +194,392 @@ static void harepl_peer_epoch(struct harepl_peer *peer)
 	}
 }
 
-/* An async peer with the Ahead policy and no room: record, don't send. */
-static bool harepl_peer_full(struct harepl_peer *peer, struct harepl_req *req)
-{
-	int need = sizeof(struct harepl_wire_hdr);
-
-	if (harepl_bio_wire_type(req->bio) == HAREPL_WIRE_DATA)
-		need += req->sectors << SECTOR_SHIFT;
-
-	if (peer->conf.mode != HAREPL_MODE_ASYNC ||
-	    peer->conf.on_congestion != HAREPL_CONGESTION_AHEAD)
-		return false;
-	if (READ_ONCE(peer->state) == HAREPL_CONN_AHEAD)
-		return true;
-	if (sk_stream_wspace(peer->sock->sk) >= need)
-		return false;
-	spin_lock(&peer->lock);
-	peer->state = HAREPL_CONN_AHEAD;
-	spin_unlock(&peer->lock);
-	pr_warn("%s: peer %s: send buffer full, going Ahead\n",
-		peer->res->name, peer->addr_str);
-	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
-	return true;
-}
-
 /*
  * What the peer's ACK will find in @inflight: the request itself for a sync
  * peer (it waits), its range for an async one (recorded out of sync if the
  * connection ends before the ACK).
  */
 static void *harepl_inflight_entry(struct harepl_peer *peer,
-				   struct harepl_req *req)
+				   struct harepl_sq_ent *e)
 {
 	if (peer->conf.mode == HAREPL_MODE_SYNC)
-		return req;
-	if (req->sector >= HAREPL_ASYNC_MAX_SECTOR ||
-	    req->sectors >= 1U << HAREPL_ASYNC_LEN_BITS)
+		return e->req;
+	if (e->sector >= HAREPL_ASYNC_MAX_SECTOR ||
+	    e->sectors >= 1U << HAREPL_ASYNC_LEN_BITS)
 		return NULL;
-	return xa_mk_value((unsigned long)req->sector << HAREPL_ASYNC_LEN_BITS |
-			   req->sectors);
+	return xa_mk_value((unsigned long)e->sector << HAREPL_ASYNC_LEN_BITS |
+			   e->sectors);
 }
 
-static void harepl_replicate_one(struct harepl_peer *peer,
-				 struct harepl_req *req)
+/* What an entry holds besides its place in @inflight: the copy, a hold */
+static void harepl_sq_release(struct harepl_peer *peer, struct harepl_sq_ent *e)
 {
-	bool sync = peer->conf.mode == HAREPL_MODE_SYNC;
-	void *entry;
+	harepl_sq_free_pages(e->pages, e->len);
+	e->pages = NULL;
+	if (peer->conf.mode != HAREPL_MODE_SYNC && e->req)
+		harepl_req_put(e->req);
+}
+
+/* An entry that will not be sent: out of sync, and let everything go. */
+static void harepl_sq_drop(struct harepl_peer *peer, struct harepl_sq_ent *e)
+{
+	harepl_peer_mark_oos(peer, e->sector, e->sectors);
+	if (peer->conf.mode == HAREPL_MODE_SYNC) {
+		harepl_req_put(e->req);
+		return;
+	}
+	if (e->sectors)
+		harepl_al_put(peer->res, e->sector, e->sectors);
+	harepl_sq_release(peer, e);
+}
+
+/* Takes the oldest entry off the queue; false if there is none. */
+static bool harepl_sq_pop(struct harepl_peer *peer, struct harepl_sq_ent *e,
+			  bool *more)
+{
+	spin_lock(&peer->sq_lock);
+	if (peer->sq_head == peer->sq_tail) {
+		spin_unlock(&peer->sq_lock);
+		return false;
+	}
+	*e = peer->sq[peer->sq_head % HAREPL_SQ_SIZE];
+	peer->sq_head++;
+	if (e->pages)
+		peer->sq_bytes -= e->len;
+	*more = peer->sq_head != peer->sq_tail;
+	spin_unlock(&peer->sq_lock);
+	if (wq_has_sleeper(&peer->sq_wq))
+		wake_up(&peer->sq_wq);
+	return true;
+}
+
+/* Fails every queued entry: the connection is gone (teardown). */
+void harepl_sq_fail(struct harepl_peer *peer)
+{
+	struct harepl_sq_ent e;
+	bool more;
+
+	while (harepl_sq_pop(peer, &e, &more))
+		harepl_sq_drop(peer, &e);
+}
+
+/* Writes queued and not yet sent */
+u32 harepl_sq_count(struct harepl_peer *peer)
+{
+	u32 n;
+
+	spin_lock(&peer->sq_lock);
+	n = peer->sq_tail - peer->sq_head;
+	spin_unlock(&peer->sq_lock);
+	return n;
+}
+
+#define HAREPL_SQ_BATCH	64	/* entries per turn of send_work */
+
+/* A queued write whose send failed, as harepl_sq_run() leaves it */
+struct harepl_sq_failed {
+	struct harepl_sq_ent e;
+	void *entry;			/* its place in @inflight */
+};
+
+/*
+ * Sends up to @max queued writes back to back, each packet but the last
+ * with MSG_MORE, so that a burst of small writes leaves in few segments;
+ * the last too if @then (the caller's packet follows at once). Called with
+ * the send mutex held. Returns how many were taken off the queue, or the
+ * error of a failed send, with the write in *@f for harepl_sq_fail_one()
+ * once the mutex is released.
+ */
+static int harepl_sq_run(struct harepl_peer *peer, unsigned int max, bool then,
+			 struct harepl_sq_failed *f)
+{
+	bool more = false, corked = false;
+	unsigned int n;
 	int ret;
 
-	mutex_lock(&peer->send_mutex);
-	if (!peer->sock || harepl_peer_full(peer, req)) {
-		mutex_unlock(&peer->send_mutex);
-		harepl_peer_mark_oos(peer, req->sector, req->sectors);
-		return;
+	for (n = 0; n < max && harepl_sq_pop(peer, &f->e, &more); n++) {
+		more = then || (more && n + 1 < max);
+		f->entry = peer->sock ? harepl_inflight_entry(peer, &f->e) : NULL;
+		if (!f->entry ||
+		    xa_insert_bh(&peer->inflight, f->e.seq, f->entry, GFP_NOIO)) {
+			harepl_sq_drop(peer, &f->e);
+			continue;
+		}
+		ret = harepl_sq_send(peer, &f->e, more);
+		if (ret)
+			return ret;
+		corked = more;
+		harepl_sq_release(peer, &f->e);
 	}
-	harepl_peer_epoch(peer);
-	entry = harepl_inflight_entry(peer, req);
-	if (sync)
-		atomic_inc(&req->pending);
-	if (!entry || xa_insert_bh(&peer->inflight, req->seq, entry, GFP_NOIO)) {
-		if (sync)
-			atomic_dec(&req->pending);
-		mutex_unlock(&peer->send_mutex);
-		harepl_peer_mark_oos(peer, req->sector, req->sectors);
-		return;
-	}
-	/* an async write's extent stays in the log until the peer has it */
-	if (!sync && req->sectors)
-		harepl_al_get(peer->res, req->sector, req->sectors);
-	ret = harepl_send_req(peer, req, HAREPL_WIRE_F_ACK, !sync);
-	mutex_unlock(&peer->send_mutex);
-	if (!ret)
-		return;
-	/* no ACK will come: the request is ours to release, if still listed */
+	/* what went with MSG_MORE must not wait for a write that was dropped */
+	if (corked && !then && peer->sock)
+		tcp_sock_set_cork(peer->sock->sk, false);
+	return n;
+}
+
+/* After a failed send: no ACK will come; the connection goes. */
+static void harepl_sq_fail_one(struct harepl_peer *peer,
+			       struct harepl_sq_failed *f)
+{
+	/* before anything waiting for the peer completes without it */
 	harepl_fence_peer_lost(peer);
-	if (xa_erase_bh(&peer->inflight, req->seq) == entry) {
-		if (sync)
-			harepl_req_put(req);
-		else
-			harepl_async_done(peer, entry, false);
+	harepl_sq_release(peer, &f->e);
+	/* the write is ours to release, if still listed */
+	if (xa_erase_bh(&peer->inflight, f->e.seq) == f->entry) {
+		if (peer->conf.mode == HAREPL_MODE_SYNC) {
+			harepl_peer_mark_oos(peer, f->e.sector, f->e.sectors);
+			harepl_req_put(f->e.req);
+		} else {
+			harepl_async_done(peer, f->entry, true);
+		}
 	}
-	harepl_peer_mark_oos(peer, req->sector, req->sectors);
 	harepl_peer_drop(peer, "send failed");
 }
 
 /*
- * Sends a write to every peer, or records it out of sync for it; and for
+ * Sends what is queued. Runs on harepl_send_wq (unbound): the writer goes
+ * on meanwhile, and an async write completes without waiting for the
+ * network.
+ */
+void harepl_send_work(struct work_struct *work)
+{
+	struct harepl_peer *peer = container_of(work, struct harepl_peer, send_work);
+	struct harepl_sq_failed f;
+	int ret;
+
+	mutex_lock(&peer->send_mutex);
+	ret = harepl_sq_run(peer, HAREPL_SQ_BATCH, false, &f);
+	mutex_unlock(&peer->send_mutex);
+	if (ret < 0)
+		harepl_sq_fail_one(peer, &f);
+	else if (ret == HAREPL_SQ_BATCH)
+		queue_work(harepl_send_wq, &peer->send_work);
+}
+
+/*
+ * One packet with an optional flat payload; takes the send mutex. Like
+ * every packet but an ACK, it goes after the writes queued before it: a
+ * STATE announcing a demotion must not overtake them.
+ */
+int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
+		       u64 seq, u64 sector, u32 size, s32 status,
+		       const void *payload, u32 len)
+{
+	struct harepl_wire_hdr hdr;
+	struct harepl_sq_failed f;
+	bool failed = false;
+	int ret = -ENOTCONN;
+
+	mutex_lock(&peer->send_mutex);
+	if (peer->sock) {
+		ret = harepl_sq_run(peer, HAREPL_SQ_SIZE, true, &f);
+		failed = ret < 0;
+	}
+	if (ret >= 0) {
+		harepl_hdr_fill(&hdr, type, flags, READ_ONCE(peer->epoch), seq, sector,
+				size, status, len);
+		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
+		if (!ret && len)
+			ret = harepl_send_buf(peer, peer->sock, payload, len, false);
+	} else if (failed) {
+		mutex_unlock(&peer->send_mutex);
+		harepl_sq_fail_one(peer, &f);
+		return ret;
+	}
+	mutex_unlock(&peer->send_mutex);
+	return ret;
+}
+
+/* A packet whose payload is @len bytes in @pages (resync data). */
+int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
+		      struct page **pages, u32 len)
+{
+	struct harepl_wire_hdr hdr;
+	struct harepl_sq_failed f;
+	bool failed = false;
+	u32 off, n;
+	int ret = -ENOTCONN;
+
+	mutex_lock(&peer->send_mutex);
+	if (peer->sock) {
+		ret = harepl_sq_run(peer, HAREPL_SQ_SIZE, true, &f);
+		failed = ret < 0;
+	}
+	if (ret >= 0) {
+		harepl_hdr_fill(&hdr, type, 0, READ_ONCE(peer->epoch), seq, sector, len, 0, len);
+		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
+		for (off = 0; !ret && off < len; off += n) {
+			n = min_t(u32, PAGE_SIZE, len - off);
+			ret = harepl_send_page(peer, peer->sock, pages[off / PAGE_SIZE],
+					       0, n, off + n < len, false);
+		}
+	} else if (failed) {
+		mutex_unlock(&peer->send_mutex);
+		harepl_sq_fail_one(peer, &f);
+		return ret;
+	}
+	mutex_unlock(&peer->send_mutex);
+	return ret;
+}
+
+/* Room in the queue for an entry with @bytes of copied data? */
+static bool harepl_sq_room(struct harepl_peer *peer, u32 bytes)
+{
+	u32 limit = peer->conf.sndbuf / 2;
+
+	return peer->sq_tail - peer->sq_head < HAREPL_SQ_SIZE &&
+	       (!bytes || !peer->sq_bytes || peer->sq_bytes + bytes <= limit);
+}
+
+static bool harepl_sq_room_locked(struct harepl_peer *peer, u32 bytes)
+{
+	bool room;
+
+	spin_lock(&peer->sq_lock);
+	room = !peer->sock || harepl_sq_room(peer, bytes);
+	spin_unlock(&peer->sq_lock);
+	return room;
+}
+
+/* An async peer with OnCongestion = ahead and a full queue */
+static void harepl_peer_go_ahead(struct harepl_peer *peer)
+{
+	bool first;
+
+	spin_lock(&peer->lock);
+	first = peer->state == HAREPL_CONN_CONNECTED;
+	if (first)
+		peer->state = HAREPL_CONN_AHEAD;
+	spin_unlock(&peer->lock);
+	if (!first)
+		return;
+	pr_warn("%s: peer %s: send buffer full, going Ahead\n",
+		peer->res->name, peer->addr_str);
+	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
+}
+
+/*
+ * Sends a write from the writer's context, when nothing is queued before
+ * it, nobody else is sending, and (async) the socket has room for it: no
+ * hop to the sender. Under TCG that hop cost a sync 4K qd1 write a third
+ * of its IOPS (performance.md). Returns false when the write is to be
+ * queued instead.
+ */
+static bool harepl_send_now(struct harepl_peer *peer, struct harepl_req *req,
+			    struct harepl_sq_ent *e)
+{
+	int need = sizeof(struct harepl_wire_hdr) + e->len;
+	struct harepl_sq_failed f;
+	bool now;
+	int ret;
+
+	if (!mutex_trylock(&peer->send_mutex))
+		return false;
+	spin_lock(&peer->sq_lock);
+	now = peer->sock && peer->sq_head == peer->sq_tail &&
+	      (peer->conf.mode == HAREPL_MODE_SYNC ||
+	       sk_stream_wspace(peer->sock->sk) >= need);
+	if (now) {
+		harepl_peer_epoch(peer);
+		e->epoch = peer->epoch;
+	}
+	spin_unlock(&peer->sq_lock);
+	if (!now) {
+		mutex_unlock(&peer->send_mutex);
+		return false;
+	}
+	/* held: until the ACK (sync), until sent (async) */
+	e->req = req;
+	atomic_inc(&req->pending);
+	f.e = *e;
+	f.entry = harepl_inflight_entry(peer, e);
+	if (!f.entry || xa_insert_bh(&peer->inflight, e->seq, f.entry, GFP_NOIO)) {
+		mutex_unlock(&peer->send_mutex);
+		harepl_sq_drop(peer, e);
+		return true;
+	}
+	ret = harepl_sq_send(peer, e, false);
+	mutex_unlock(&peer->send_mutex);
+	if (ret)
+		harepl_sq_fail_one(peer, &f);
+	else
+		harepl_sq_release(peer, e);
+	return true;
+}
+
+/*
+ * Queues a write for one peer, or records it out of sync for it (not
+ * connected, Ahead). Waits for room in the queue, except for an async peer
+ * with OnCongestion = ahead, which goes Ahead instead.
+ */
+static void harepl_replicate_one(struct harepl_peer *peer,
+				 struct harepl_req *req)
+{
+	bool sync = peer->conf.mode == HAREPL_MODE_SYNC;
+	struct harepl_sq_ent e = {
+		.seq = req->seq,
+		.sector = req->sector,
+		.sectors = req->sectors,
+		.type = harepl_bio_wire_type(req->bio),
+		.flags = HAREPL_WIRE_F_ACK,
+	};
+	u32 copied = 0;
+
+	if (req->bio->bi_opf & REQ_FUA)
+		e.flags |= HAREPL_WIRE_F_FUA;
+	if (req->bio->bi_opf & REQ_PREFLUSH)
+		e.flags |= HAREPL_WIRE_F_PREFLUSH;
+	if (e.type == HAREPL_WIRE_DATA)
+		e.len = req->bio->bi_iter.bi_size;
+	if (!READ_ONCE(peer->sock) || READ_ONCE(peer->state) == HAREPL_CONN_AHEAD)
+		goto oos;
+	/* the extent stays in the log until the peer has the write */
+	if (!sync && e.sectors)
+		harepl_al_get(peer->res, e.sector, e.sectors);
+	if (harepl_send_now(peer, req, &e))
+		return;
+	if (!sync && e.len) {
+		e.pages = harepl_sq_copy(req->bio, e.len);
+		copied = e.pages ? e.len : 0;
+	}
+
+	spin_lock(&peer->sq_lock);
+	while (peer->sock && !harepl_sq_room(peer, copied)) {
+		spin_unlock(&peer->sq_lock);
+		if (!sync && peer->conf.on_congestion == HAREPL_CONGESTION_AHEAD) {
+			harepl_peer_go_ahead(peer);
+			goto undo;
+		}
+		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, copied));
+		spin_lock(&peer->sq_lock);
+	}
+	if (!peer->sock) {
+		spin_unlock(&peer->sq_lock);
+		goto undo;
+	}
+	harepl_peer_epoch(peer);
+	e.epoch = peer->epoch;
+	if (sync || (e.len && !e.pages)) {
+		e.req = req;
+		atomic_inc(&req->pending);
+	}
+	peer->sq[peer->sq_tail % HAREPL_SQ_SIZE] = e;
+	peer->sq_tail++;
+	peer->sq_bytes += copied;
+	spin_unlock(&peer->sq_lock);
+	queue_work(harepl_send_wq, &peer->send_work);
+	return;
+
+undo:
+	if (!sync && e.sectors)
+		harepl_al_put(peer->res, e.sector, e.sectors);
+	harepl_sq_free_pages(e.pages, e.len);
+oos:
+	harepl_peer_mark_oos(peer, req->sector, req->sectors);
+}
+
+/*
+ * Queues a write for every peer, or records it out of sync for it; and for
  * every bitmap slot whose peer is not configured now (before CONNECT,
  * after DISCONNECT), records it in that slot.
  */

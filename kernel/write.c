@@ -73,9 +73,9 @@ void harepl_write_go(struct harepl_resource *res, struct harepl_req *req)
 	clone->bi_private = req;
 	atomic_inc(&req->pending);
 	/*
-	 * A sync peer's round trip is the longer path: start it first. An
-	 * async peer's copy into the send buffer had better overlap the
-	 * local write, which is then all the writer waits for.
+	 * A sync peer's round trip is the longer path: queue it first. An
+	 * async peer's copy had better overlap the local write, which is
+	 * then all the writer waits for.
 	 */
 	if (READ_ONCE(res->sync_peers)) {
 		harepl_replicate(res, req);
