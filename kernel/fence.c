@@ -243,7 +243,7 @@ static bool harepl_fence_one(struct harepl_resource *res, char *handler)
 	struct bio_list parked = BIO_EMPTY_LIST;
 	enum harepl_fencing fencing;
 	char addr[sizeof(res->fence_addr[0])];
-	bool thawed = false;
+	bool thawed = false, frozen;
 	int status;
 	u32 node;
 
@@ -274,18 +274,16 @@ static bool harepl_fence_one(struct harepl_resource *res, char *handler)
 	else if (test_bit(node, &res->fence_need))
 		res->frozen = HAREPL_FREEZE_FENCE_FAILED;
 	thawed = harepl_fence_try_thaw(res, &parked);
+	frozen = res->frozen != HAREPL_FREEZE_NONE;
 	spin_unlock_irq(&res->write_lock);
 
 	if (!status)
 		pr_info("%s: peer %s: fenced (handler exit status 0)\n", res->name, addr);
-	else if (status < 0)
-		pr_err("%s: peer %s: cannot run fence handler %s: error %d%s\n",
-		       res->name, addr, handler, status,
-		       harepl_fence_frozen(res) ? "; I/O stays frozen (hareplctl resume-io)" : "");
 	else
-		pr_err("%s: peer %s: fence handler %s failed with exit status %d%s\n",
-		       res->name, addr, handler, status,
-		       harepl_fence_frozen(res) ? "; I/O stays frozen (hareplctl resume-io)" : "");
+		pr_err("%s: peer %s: fence handler %s %s %d%s\n",
+		       res->name, addr, handler,
+		       status < 0 ? "cannot run: error" : "failed with exit status",
+		       status, frozen ? "; I/O stays frozen (hareplctl resume-io)" : "");
 	if (thawed) {
 		pr_info("%s: I/O thawed\n", res->name);
 		harepl_fence_thaw(res, &parked, NULL);

@@ -446,6 +446,11 @@ repl_jq() { ip netns exec "$1" hareplctl status --json r0 2>/dev/null | jq -r "$
 # repl_pnum NS FIELD: FIELD of NS's first peer as a number (-1 if it is not one)
 repl_pnum() { repl_num "$(repl_peer "$1" "$2")"; }
 
+# repl_both_split: nsa and nsb both report their peer as SplitBrain
+repl_both_split() {
+	[ "$(repl_peer nsa connection)" = SplitBrain ] && [ "$(repl_peer nsb connection)" = SplitBrain ]
+}
+
 # repl_peer_live NS: true if NS's first peer has a live connection (Connected, resyncing, verifying, Ahead, Behind)
 repl_peer_live() {
 	case $(repl_peer "$1" connection) in

@@ -57,11 +57,8 @@ both_write() {
 ktap_test_result "both_wrote_while_apart" both_write
 
 repl_link up
-both_split() {
-	[ "$(repl_peer nsa connection)" = SplitBrain ] && [ "$(repl_peer nsb connection)" = SplitBrain ]
-}
 detected() {
-	if ! wait_for both_split 20; then
+	if ! wait_for repl_both_split 20; then
 		repl_dump nsa nsb
 		return 1
 	fi
@@ -85,7 +82,7 @@ nothing_moved() {
 	ra=$(repl_pnum nsa resync_bytes)
 	rb=$(repl_pnum nsb resync_bytes)
 	log "resync_bytes: A $ra, B $rb; peers: A $(repl_peer nsa connection), B $(repl_peer nsb connection)"
-	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && both_split &&
+	[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && repl_both_split &&
 		[ "$(repl_status nsa role)" = Primary ] && [ "$(repl_status nsb role)" = Primary ] &&
 		[ "$(repl_status nsa disk)" = UpToDate ] && [ "$(repl_status nsb disk)" = UpToDate ]
 }

@@ -86,15 +86,11 @@ sb_remember() {
 	log "survivor $1: data area md5 $SB_KEEP"
 }
 
-sb_both_split() {
-	[ "$(repl_peer nsa connection)" = SplitBrain ] && [ "$(repl_peer nsb connection)" = SplitBrain ]
-}
-
 # sb_refused PATTERN: both report SplitBrain (within 30 s) with result
 # refused and a reason matching PATTERN (a jq regex), stay so for 3 s, and
 # emitted a split-brain event saying so; no resync byte moved
 sb_refused() {
-	if ! wait_for sb_both_split 30; then
+	if ! wait_for repl_both_split 30; then
 		repl_dump nsa nsb
 		return 1
 	fi
@@ -110,7 +106,7 @@ sb_refused() {
 		repl_event_seen "$_sbf_ns" ".event == \"split-brain\" and .peers[0].split_brain == \"refused\" and (.peers[0].split_brain_reason | test(\"$1\"))" ||
 			{ log "$_sbf_ns: no split-brain event with result refused"; return 1; }
 	done
-	sb_both_split
+	repl_both_split
 }
 
 # sb_resolved VICTIM SURVIVOR PATTERN MIN_BYTES MAX_BYTES: the victim was

@@ -160,3 +160,32 @@ int genl_fail(const char *res, const char *what, const struct genl_reply *r)
 		pr_err(res, "cannot %s: %s", what, strerror(-r->error));
 	return rc_from_errno(r->error);
 }
+
+int genl_simple(const char *res, uint8_t cmd, const char *what,
+		const struct genl_u32 *attrs, unsigned int n)
+{
+	struct genl_reply r;
+	struct nl_msg *msg;
+	struct genl g;
+	unsigned int i;
+	int rc, err;
+
+	rc = genl_open(&g, res);
+	if (rc)
+		return rc;
+	msg = genl_new(&g, cmd, 0);
+	err = !msg || nla_put_string(msg, HAREPL_A_RES_NAME, res);
+	for (i = 0; i < n && !err; i++)
+		if (attrs[i].put)
+			err = nla_put_u32(msg, attrs[i].type, attrs[i].value);
+	if (err) {
+		nlmsg_free(msg);
+		genl_close(&g);
+		pr_err(res, "cannot build the netlink request");
+		return RC_FAIL;
+	}
+	if (genl_call(&g, msg, NULL, NULL, &r))
+		rc = genl_fail(res, what, &r);
+	genl_close(&g);
+	return rc;
+}

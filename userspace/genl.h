@@ -2,6 +2,8 @@
 #ifndef HAREPLCTL_GENL_H
 #define HAREPLCTL_GENL_H
 
+#include <stdbool.h>
+
 #include <netlink/genl/genl.h>
 #include <netlink/netlink.h>
 
@@ -28,5 +30,20 @@ int genl_call(struct genl *g, struct nl_msg *msg, nl_recvmsg_msg_cb_t cb,
 	      void *arg, struct genl_reply *r);
 /* "RES: cannot WHAT: extack (strerror)"; returns the exit code */
 int genl_fail(const char *res, const char *what, const struct genl_reply *r);
+
+/* A u32 attribute of genl_simple()'s request, left out unless @put */
+struct genl_u32 {
+	int type;
+	uint32_t value;
+	bool put;
+};
+
+/*
+ * Sends @cmd for resource @res with the given u32 attributes and waits
+ * for the ack; on failure prints "RES: cannot WHAT: ..." (genl_fail()).
+ * Returns 0 or the exit code.
+ */
+int genl_simple(const char *res, uint8_t cmd, const char *what,
+		const struct genl_u32 *attrs, unsigned int n);
 
 #endif

@@ -25,27 +25,13 @@ static const char usage[] =
 
 static int resume_io(const char *name, bool fail)
 {
-	struct genl_reply r;
-	struct nl_msg *msg;
-	struct genl g;
-	int rc;
+	const struct genl_u32 attrs[] = {
+		{ HAREPL_A_RESUME_FLAGS, HAREPL_RESUME_F_FAIL, fail },
+	};
+	int rc = genl_simple(name, HAREPL_CMD_RESUME_IO, "resume I/O", attrs, 1);
 
-	rc = genl_open(&g, name);
-	if (rc)
-		return rc;
-	msg = genl_new(&g, HAREPL_CMD_RESUME_IO, 0);
-	if (!msg || nla_put_string(msg, HAREPL_A_RES_NAME, name) ||
-	    (fail && nla_put_u32(msg, HAREPL_A_RESUME_FLAGS, HAREPL_RESUME_F_FAIL))) {
-		nlmsg_free(msg);
-		genl_close(&g);
-		pr_err(name, "cannot build the netlink request");
-		return RC_FAIL;
-	}
-	if (genl_call(&g, msg, NULL, NULL, &r))
-		rc = genl_fail(name, "resume I/O", &r);
-	else
+	if (!rc)
 		printf("%s: I/O resumed%s\n", name, fail ? ", frozen writes failed" : "");
-	genl_close(&g);
 	return rc;
 }
 

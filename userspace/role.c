@@ -30,27 +30,12 @@ static const char secondary_usage[] =
 
 static int set_role(const char *name, uint32_t role, bool force)
 {
-	struct genl_reply r;
-	struct nl_msg *msg;
-	struct genl g;
-	int rc;
+	const struct genl_u32 attrs[] = {
+		{ HAREPL_A_RES_ROLE, role, true },
+		{ HAREPL_A_ROLE_FLAGS, HAREPL_ROLE_F_FORCE, force },
+	};
 
-	rc = genl_open(&g, name);
-	if (rc)
-		return rc;
-	msg = genl_new(&g, HAREPL_CMD_SET_ROLE, 0);
-	if (!msg || nla_put_string(msg, HAREPL_A_RES_NAME, name) ||
-	    nla_put_u32(msg, HAREPL_A_RES_ROLE, role) ||
-	    (force && nla_put_u32(msg, HAREPL_A_ROLE_FLAGS, HAREPL_ROLE_F_FORCE))) {
-		nlmsg_free(msg);
-		genl_close(&g);
-		pr_err(name, "cannot build the netlink request");
-		return RC_FAIL;
-	}
-	if (genl_call(&g, msg, NULL, NULL, &r))
-		rc = genl_fail(name, "set role", &r);
-	genl_close(&g);
-	return rc;
+	return genl_simple(name, HAREPL_CMD_SET_ROLE, "set role", attrs, 2);
 }
 
 static int role_main(int argc, char *argv[], const char *config, uint32_t role)
