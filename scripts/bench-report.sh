@@ -17,7 +17,7 @@
 #   x limit  seq write MB/s / the link's TCP MB/s (iperf3); for sync
 #            replication, qd1 p50 latency / the physical floor
 #            max(local p50, RTT + node 1's p50), and commits/s / the commit
-#            rate of the floor max(local commit, RTT + node 1's commit);
+#            rate of the floor max(local commit, 2 RTT + node 1's commit);
 #            RTT is that of a 4 KiB message one way and a small one back,
 #            estimated as the mean of the 56 B and 4 KiB ping medians
 #   x DRBD   harepl sync / DRBD protocol C, harepl async / protocol A
@@ -120,7 +120,8 @@ local_commit_iops = med("raw", "syncwrite-4k-qd1", "iops")
 remote_commit_iops = med("raw-node1", "syncwrite-4k-qd1", "iops") or local_commit_iops
 floor_commit_us = None
 if local_commit_iops and remote_commit_iops and rtt4k is not None:
-    floor_commit_us = max(1e6 / local_commit_iops, rtt4k + 1e6 / remote_commit_iops)
+    # two round trips: the write, then the flush, each waited for by fio
+    floor_commit_us = max(1e6 / local_commit_iops, 2 * rtt4k + 1e6 / remote_commit_iops)
 
 
 def limit_of(s, w, m):

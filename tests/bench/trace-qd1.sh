@@ -14,8 +14,13 @@
 BENCH_MODE=quick
 bench_settings
 SYS=harepl-sync
+RW="--rw=randwrite"
 for _a in $(cat /proc/cmdline); do
-	case $_a in bench_trace=*) SYS=${_a#*=} ;; esac
+	case $_a in
+	bench_trace=*) SYS=${_a#*=} ;;
+	# bench_trace_rw=sync: 4 KiB appends each followed by fdatasync
+	bench_trace_rw=sync) RW="--rw=write --fdatasync=1" ;;
+	esac
 done
 
 T=/sys/kernel/tracing
@@ -53,7 +58,8 @@ rpc 10 trace on >/dev/null || die "node 1 cannot trace"
 sleep 1
 : >$T/trace
 echo 1 >$T/tracing_on
-fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 --rw=randwrite --bs=4k \
+# shellcheck disable=SC2086 # $RW is two words
+fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 $RW --bs=4k \
 	--iodepth=1 --offset=0 --size="${REGION_MB}M" --time_based --runtime=3 \
 	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
 echo 0 >$T/tracing_on
