@@ -110,13 +110,20 @@ void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
  */
 void harepl_peer_drop(struct harepl_peer *peer, const char *why)
 {
+	harepl_peer_drop_sock(peer, NULL, why);
+}
+
+/* The same, if the connection is still @sock (NULL: whichever it is) */
+void harepl_peer_drop_sock(struct harepl_peer *peer, struct socket *expect,
+			   const char *why)
+{
 	struct socket *sock;
 
 	mutex_lock(&peer->drop_mutex);
 	spin_lock(&peer->lock);
 	sock = peer->sock;
 	spin_unlock(&peer->lock);
-	if (sock) {
+	if (sock && (!expect || sock == expect)) {
 		pr_warn_ratelimited("%s: peer %s: dropping connection: %s\n",
 				    peer->res->name, peer->addr_str, why);
 		kernel_sock_shutdown(sock, SHUT_RDWR);
@@ -217,12 +224,17 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	bool frozen = harepl_fence_frozen(peer->res);
 	bool ok;
 
+	/* the last connection's teardown first (the listener may be early) */
+	wait_event_timeout(peer->wq, !READ_ONCE(peer->tearing_down),
+			   HAREPL_HANDSHAKE_TIMEOUT);
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
-	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen;
+	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen &&
+	     !peer->tearing_down;
 	if (ok) {
 		peer->fence_triggered = false;
+		peer->ahead = false;
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
@@ -258,6 +270,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	spin_lock(&peer->lock);
 	sock = peer->sock;
 	peer->sock = NULL;
+	/* the listener installs nothing before what follows is done */
+	peer->tearing_down = true;
 	peer->state = peer->split_brain ? HAREPL_CONN_SPLIT_BRAIN :
 					  HAREPL_CONN_CONNECTING;
 	peer->have_state = false;
@@ -293,12 +307,14 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	peer->rs_running = false;
 	peer->rs_got_bitmap = false;
 	spin_unlock(&peer->lock);
-	if (!sock)
-		return;
-	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+	if (sock && READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
 		harepl_gens_peer_lost(peer);	/* also writes the bitmap */
-	else
+	else if (sock)
 		harepl_bm_flush(res);
+	spin_lock(&peer->lock);
+	peer->tearing_down = false;
+	spin_unlock(&peer->lock);
+	wake_up(&peer->wq);
 }
 
 static int harepl_sock_new(struct harepl_resource *res, struct socket **sockp)

@@ -69,7 +69,8 @@ struct harepl_sq_ent {
  * One remote node of a resource, with at most one connection.
  *
  * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state, @stopping, @fence_triggered, @peer_gens, @split_brain,
+ * @have_state, @stopping, @fence_triggered, @ahead, @tearing_down,
+ * @peer_gens, @split_brain,
  * @discard_my_data, @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
  * @rs_thread). @rs_reqs (own lock) maps resync request ids to ranges.
@@ -96,6 +97,8 @@ struct harepl_peer {
 	bool have_state;
 	bool stopping;			/* install no more connections */
 	bool fence_triggered;		/* this connection's loss is fenced */
+	bool ahead;			/* writes not sent, see harepl_peer_go_ahead() */
+	bool tearing_down;		/* install no connection until teardown ends */
 
 	struct mutex send_mutex;	/* see above */
 	struct mutex drop_mutex;	/* harepl_peer_drop() vs teardown */
@@ -204,6 +207,14 @@ int harepl_send_state(struct harepl_peer *peer);
 void harepl_peer_mark_oos(struct harepl_peer *peer, sector_t sector,
 			  unsigned int sectors);
 void harepl_peer_drop(struct harepl_peer *peer, const char *why);
+void harepl_peer_drop_sock(struct harepl_peer *peer, struct socket *sock,
+			   const char *why);
+
+/* Connected, or Ahead for a peer that went Ahead on this connection; @lock held */
+static inline enum harepl_conn_state harepl_peer_idle_state(struct harepl_peer *peer)
+{
+	return peer->ahead ? HAREPL_CONN_AHEAD : HAREPL_CONN_CONNECTED;
+}
 
 /* Done by ack_work, off the receive thread */
 enum harepl_ctl {

@@ -328,7 +328,7 @@ static void harepl_rs_finish_verify(struct harepl_peer *peer)
 		harepl_peer_drop(peer, "cannot send RS_DONE");
 	spin_lock(&peer->lock);
 	if (peer->state == HAREPL_CONN_VERIFY_SOURCE)
-		peer->state = HAREPL_CONN_CONNECTED;
+		peer->state = harepl_peer_idle_state(peer);
 	spin_unlock(&peer->lock);
 	pr_info("%s: peer %s: verify done: %lld bytes differ%s\n", res->name,
 		peer->addr_str, atomic64_read(&peer->verify_diff),

@@ -216,7 +216,7 @@ static void harepl_sq_release(struct harepl_peer *peer, struct harepl_sq_ent *e)
 {
 	harepl_sq_free_pages(e->pages, e->len);
 	e->pages = NULL;
-	if (peer->conf.mode != HAREPL_MODE_SYNC && e->req)
+	if (e->req)
 		harepl_req_put(e->req);
 }
 
@@ -224,11 +224,9 @@ static void harepl_sq_release(struct harepl_peer *peer, struct harepl_sq_ent *e)
 static void harepl_sq_drop(struct harepl_peer *peer, struct harepl_sq_ent *e)
 {
 	harepl_peer_mark_oos(peer, e->sector, e->sectors);
-	if (peer->conf.mode == HAREPL_MODE_SYNC) {
-		harepl_req_put(e->req);
-		return;
-	}
-	if (e->sectors)
+	if (peer->conf.mode == HAREPL_MODE_SYNC)
+		harepl_req_put(e->req);		/* the ACK's count */
+	else if (e->sectors)
 		harepl_al_put(peer->res, e->sector, e->sectors);
 	harepl_sq_release(peer, e);
 }
@@ -280,6 +278,7 @@ u32 harepl_sq_count(struct harepl_peer *peer)
 struct harepl_sq_failed {
 	struct harepl_sq_ent e;
 	void *entry;			/* its place in @inflight */
+	struct socket *sock;		/* the connection it failed on */
 };
 
 /*
@@ -306,8 +305,10 @@ static int harepl_sq_run(struct harepl_peer *peer, unsigned int max, bool then,
 			continue;
 		}
 		ret = harepl_sq_send(peer, &f->e, more);
-		if (ret)
+		if (ret) {
+			f->sock = peer->sock;
 			return ret;
+		}
 		corked = more;
 		harepl_sq_release(peer, &f->e);
 	}
@@ -321,8 +322,15 @@ static int harepl_sq_run(struct harepl_peer *peer, unsigned int max, bool then,
 static void harepl_sq_fail_one(struct harepl_peer *peer,
 			       struct harepl_sq_failed *f)
 {
+	bool same;
+
+	/* not a connection installed since: its teardown fenced already */
+	spin_lock(&peer->lock);
+	same = peer->sock == f->sock;
+	spin_unlock(&peer->lock);
 	/* before anything waiting for the peer completes without it */
-	harepl_fence_peer_lost(peer);
+	if (same)
+		harepl_fence_peer_lost(peer);
 	harepl_sq_release(peer, &f->e);
 	/* the write is ours to release, if still listed */
 	if (xa_erase_bh(&peer->inflight, f->e.seq) == f->entry) {
@@ -333,7 +341,7 @@ static void harepl_sq_fail_one(struct harepl_peer *peer,
 			harepl_async_done(peer, f->entry, true);
 		}
 	}
-	harepl_peer_drop(peer, "send failed");
+	harepl_peer_drop_sock(peer, f->sock, "send failed");
 }
 
 /*
@@ -441,14 +449,19 @@ static bool harepl_sq_room_locked(struct harepl_peer *peer, u32 bytes)
 	return room;
 }
 
-/* An async peer with OnCongestion = ahead and a full queue */
+/*
+ * An async peer with OnCongestion = ahead and a full queue: no more writes
+ * are sent to it on this connection. The state shows Ahead, or once a
+ * resync or verify it is the source of has ended.
+ */
 static void harepl_peer_go_ahead(struct harepl_peer *peer)
 {
 	bool first;
 
 	spin_lock(&peer->lock);
-	first = peer->state == HAREPL_CONN_CONNECTED;
-	if (first)
+	first = peer->sock && !peer->ahead;
+	peer->ahead = true;
+	if (peer->state == HAREPL_CONN_CONNECTED)
 		peer->state = HAREPL_CONN_AHEAD;
 	spin_unlock(&peer->lock);
 	if (!first)
@@ -488,10 +501,11 @@ static bool harepl_send_now(struct harepl_peer *peer, struct harepl_req *req,
 		mutex_unlock(&peer->send_mutex);
 		return false;
 	}
-	/* held: until the ACK (sync), until sent (async) */
+	/* one count until sent; a sync peer's ACK has its own */
 	e->req = req;
-	atomic_inc(&req->pending);
+	atomic_add(peer->conf.mode == HAREPL_MODE_SYNC ? 2 : 1, &req->pending);
 	f.e = *e;
+	f.sock = peer->sock;
 	f.entry = harepl_inflight_entry(peer, e);
 	if (!f.entry || xa_insert_bh(&peer->inflight, e->seq, f.entry, GFP_NOIO)) {
 		mutex_unlock(&peer->send_mutex);
@@ -523,7 +537,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 		.type = harepl_bio_wire_type(req->bio),
 		.flags = HAREPL_WIRE_F_ACK,
 	};
-	u32 copied = 0;
+	u32 need;
 
 	if (req->bio->bi_opf & REQ_FUA)
 		e.flags |= HAREPL_WIRE_F_FUA;
@@ -531,41 +545,63 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 		e.flags |= HAREPL_WIRE_F_PREFLUSH;
 	if (e.type == HAREPL_WIRE_DATA)
 		e.len = req->bio->bi_iter.bi_size;
-	if (!READ_ONCE(peer->sock) || READ_ONCE(peer->state) == HAREPL_CONN_AHEAD)
+	if (!READ_ONCE(peer->sock) || READ_ONCE(peer->ahead))
 		goto oos;
 	/* the extent stays in the log until the peer has the write */
 	if (!sync && e.sectors)
 		harepl_al_get(peer->res, e.sector, e.sectors);
 	if (harepl_send_now(peer, req, &e))
 		return;
-	if (!sync && e.len) {
-		e.pages = harepl_sq_copy(req->bio, e.len);
-		copied = e.pages ? e.len : 0;
-	}
 
+	/*
+	 * Room first, then the copy: what waits holds no memory. The wait
+	 * is bounded by Timeout: a send that makes no progress for that
+	 * long drops the connection, and teardown empties the queue.
+	 */
+	need = sync ? 0 : e.len;
 	spin_lock(&peer->sq_lock);
-	while (peer->sock && !harepl_sq_room(peer, copied)) {
+	while (peer->sock && !harepl_sq_room(peer, need)) {
 		spin_unlock(&peer->sq_lock);
 		if (!sync && peer->conf.on_congestion == HAREPL_CONGESTION_AHEAD) {
 			harepl_peer_go_ahead(peer);
 			goto undo;
 		}
-		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, copied));
+		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, need));
 		spin_lock(&peer->sq_lock);
 	}
 	if (!peer->sock) {
 		spin_unlock(&peer->sq_lock);
 		goto undo;
 	}
+	peer->sq_bytes += need;
+	spin_unlock(&peer->sq_lock);
+	if (need)
+		e.pages = harepl_sq_copy(req->bio, e.len);
+
+	spin_lock(&peer->sq_lock);
+	if (!e.pages)
+		peer->sq_bytes -= need;	/* without a copy, the entry holds @req */
+	/* short of slots only if a thousand writers raced in between */
+	while (peer->sock && peer->sq_tail - peer->sq_head >= HAREPL_SQ_SIZE) {
+		spin_unlock(&peer->sq_lock);
+		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, 0));
+		spin_lock(&peer->sq_lock);
+	}
+	if (!peer->sock) {
+		if (e.pages)
+			peer->sq_bytes -= need;
+		spin_unlock(&peer->sq_lock);
+		goto undo;
+	}
 	harepl_peer_epoch(peer);
 	e.epoch = peer->epoch;
+	/* one count until sent (the bio's pages); a sync peer's ACK has its own */
 	if (sync || (e.len && !e.pages)) {
 		e.req = req;
-		atomic_inc(&req->pending);
+		atomic_add(sync ? 2 : 1, &req->pending);
 	}
 	peer->sq[peer->sq_tail % HAREPL_SQ_SIZE] = e;
 	peer->sq_tail++;
-	peer->sq_bytes += copied;
 	spin_unlock(&peer->sq_lock);
 	queue_work(harepl_send_wq, &peer->send_work);
 	return;

@@ -702,7 +702,7 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 	harepl_bm_flush(res);
 	spin_lock(&peer->lock);
 	if (peer->state == HAREPL_CONN_SYNC_SOURCE)
-		peer->state = HAREPL_CONN_CONNECTED;
+		peer->state = harepl_peer_idle_state(peer);
 	peer->rs_got_bitmap = false;
 	spin_unlock(&peer->lock);
 	pr_info("%s: peer %s: resync done: %lld bytes sent in %lu s\n", res->name,

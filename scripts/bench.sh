@@ -80,6 +80,8 @@ if [ "${others:-0}" -gt 0 ]; then
 fi
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 
+# the tree the module and tools were built from, not the one at the end
+GIT_AT_START=$(git describe --always --dirty 2>/dev/null || echo unknown)
 t0=$(date +%s)
 # the published figures use the qemu TCP socket link with the TCP_NODELAY
 # shim (scripts/bench-qemu.sh); the tests' default is unix datagrams
@@ -95,7 +97,7 @@ for n in 0 1; do
 done
 {
 	echo "wall_s=$((t1 - t0))"
-	echo "git=$(git describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "git=$GIT_AT_START"
 	echo "qemu=$(qemu-system-x86_64 --version | head -n 1)"
 	echo "vm_header=$(grep -m1 '^# harepl-test:' "tests/$TEST.sh" | sed 's/^# harepl-test: *//')"
 	echo "host_cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
