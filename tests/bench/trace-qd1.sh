@@ -15,11 +15,14 @@ BENCH_MODE=quick
 bench_settings
 SYS=harepl-sync
 RW="--rw=randwrite"
+QD=1
 for _a in $(cat /proc/cmdline); do
 	case $_a in
 	bench_trace=*) SYS=${_a#*=} ;;
 	# bench_trace_rw=sync: 4 KiB appends each followed by fdatasync
 	bench_trace_rw=sync) RW="--rw=write --fdatasync=1" ;;
+	# bench_trace_qd=N: N writes in flight instead of 1
+	bench_trace_qd=*) QD=${_a#*=} ;;
 	esac
 done
 
@@ -60,7 +63,7 @@ sleep 1
 echo 1 >$T/tracing_on
 # shellcheck disable=SC2086 # $RW is two words
 fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 $RW --bs=4k \
-	--iodepth=1 --offset=0 --size="${REGION_MB}M" --time_based --runtime=3 \
+	--iodepth="$QD" --offset=0 --size="${REGION_MB}M" --time_based --runtime=3 \
 	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
 echo 0 >$T/tracing_on
 rpc 10 trace off >/dev/null
