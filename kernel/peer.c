@@ -79,6 +79,22 @@ void harepl_async_done(struct harepl_peer *peer, void *entry, bool failed)
 }
 
 /*
+ * A write in @inflight (taken out of it by the caller) whose ACK will never
+ * come: out of sync, and whoever waits for it stops waiting.
+ */
+void harepl_inflight_lost(struct harepl_peer *peer, void *entry)
+{
+	struct harepl_req *req = entry;
+
+	if (xa_is_value(entry)) {
+		harepl_async_done(peer, entry, true);
+		return;
+	}
+	harepl_peer_mark_oos(peer, req->sector, req->sectors);
+	harepl_req_put(req);
+}
+
+/*
  * Records a region out of sync. A resync request in flight on it must not
  * clear those bits when its ACK comes (it carried older data): it is
  * marked stale, under @rs_lock, which ACKs take to clear.
@@ -258,7 +274,6 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 static void harepl_peer_teardown(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
-	struct harepl_req *req;
 	struct socket *sock;
 	unsigned long idx;
 	void *entry;
@@ -288,16 +303,9 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	wait_event(peer->apply_wq, !atomic_read(&peer->applying));
 	flush_work(&peer->ack_work);
 	/* writes we sent: the peer will never ACK them */
-	xa_for_each(&peer->inflight, idx, req) {
-		if (xa_erase_bh(&peer->inflight, idx) != req)
-			continue;
-		if (xa_is_value(req)) {
-			harepl_async_done(peer, req, true);
-		} else {
-			harepl_peer_mark_oos(peer, req->sector, req->sectors);
-			harepl_req_put(req);
-		}
-	}
+	xa_for_each(&peer->inflight, idx, entry)
+		if (xa_erase_bh(&peer->inflight, idx) == entry)
+			harepl_inflight_lost(peer, entry);
 	/* a resync: what was not acknowledged stays marked */
 	harepl_resync_stop(peer);
 	xa_for_each(&peer->rs_reqs, idx, entry)

@@ -236,6 +236,7 @@ enum harepl_ctl {
 
 void harepl_queue_ctl(struct harepl_peer *peer, int what);
 void harepl_async_done(struct harepl_peer *peer, void *entry, bool failed);
+void harepl_inflight_lost(struct harepl_peer *peer, void *entry);
 
 /* send.c */
 int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,

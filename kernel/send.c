@@ -333,14 +333,8 @@ static void harepl_sq_fail_one(struct harepl_peer *peer,
 		harepl_fence_peer_lost(peer);
 	harepl_sq_release(peer, &f->e);
 	/* the write is ours to release, if still listed */
-	if (xa_erase_bh(&peer->inflight, f->e.seq) == f->entry) {
-		if (peer->conf.mode == HAREPL_MODE_SYNC) {
-			harepl_peer_mark_oos(peer, f->e.sector, f->e.sectors);
-			harepl_req_put(f->e.req);
-		} else {
-			harepl_async_done(peer, f->entry, true);
-		}
-	}
+	if (xa_erase_bh(&peer->inflight, f->e.seq) == f->entry)
+		harepl_inflight_lost(peer, f->entry);
 	harepl_peer_drop_sock(peer, f->sock, "send failed");
 }
 
@@ -365,35 +359,45 @@ void harepl_send_work(struct work_struct *work)
 }
 
 /*
- * One packet with an optional flat payload; takes the send mutex. Like
- * every packet but an ACK, it goes after the writes queued before it: a
- * STATE announcing a demotion must not overtake them.
+ * Takes the send mutex for a packet other than an ACK and first sends the
+ * writes queued before it: a STATE announcing a demotion must not
+ * overtake them. Returns 0 with the mutex held, or an error without it
+ * (not connected; a failed send, the write failed and the connection
+ * dropped).
  */
+static int harepl_send_begin(struct harepl_peer *peer)
+{
+	struct harepl_sq_failed f;
+	int ret;
+
+	mutex_lock(&peer->send_mutex);
+	if (!peer->sock) {
+		mutex_unlock(&peer->send_mutex);
+		return -ENOTCONN;
+	}
+	ret = harepl_sq_run(peer, HAREPL_SQ_SIZE, true, &f);
+	if (ret >= 0)
+		return 0;
+	mutex_unlock(&peer->send_mutex);
+	harepl_sq_fail_one(peer, &f);
+	return ret;
+}
+
+/* One packet with an optional flat payload, after the queued writes */
 int harepl_send_packet(struct harepl_peer *peer, u16 type, u16 flags,
 		       u64 seq, u64 sector, u32 size, s32 status,
 		       const void *payload, u32 len)
 {
 	struct harepl_wire_hdr hdr;
-	struct harepl_sq_failed f;
-	bool failed = false;
-	int ret = -ENOTCONN;
+	int ret = harepl_send_begin(peer);
 
-	mutex_lock(&peer->send_mutex);
-	if (peer->sock) {
-		ret = harepl_sq_run(peer, HAREPL_SQ_SIZE, true, &f);
-		failed = ret < 0;
-	}
-	if (ret >= 0) {
-		harepl_hdr_fill(&hdr, type, flags, READ_ONCE(peer->epoch), seq, sector,
-				size, status, len);
-		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
-		if (!ret && len)
-			ret = harepl_send_buf(peer, peer->sock, payload, len, false);
-	} else if (failed) {
-		mutex_unlock(&peer->send_mutex);
-		harepl_sq_fail_one(peer, &f);
+	if (ret)
 		return ret;
-	}
+	harepl_hdr_fill(&hdr, type, flags, READ_ONCE(peer->epoch), seq, sector,
+			size, status, len);
+	ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
+	if (!ret && len)
+		ret = harepl_send_buf(peer, peer->sock, payload, len, false);
 	mutex_unlock(&peer->send_mutex);
 	return ret;
 }
@@ -403,28 +407,17 @@ int harepl_send_pages(struct harepl_peer *peer, u16 type, u64 seq, u64 sector,
 		      struct page **pages, u32 len)
 {
 	struct harepl_wire_hdr hdr;
-	struct harepl_sq_failed f;
-	bool failed = false;
+	int ret = harepl_send_begin(peer);
 	u32 off, n;
-	int ret = -ENOTCONN;
 
-	mutex_lock(&peer->send_mutex);
-	if (peer->sock) {
-		ret = harepl_sq_run(peer, HAREPL_SQ_SIZE, true, &f);
-		failed = ret < 0;
-	}
-	if (ret >= 0) {
-		harepl_hdr_fill(&hdr, type, 0, READ_ONCE(peer->epoch), seq, sector, len, 0, len);
-		ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
-		for (off = 0; !ret && off < len; off += n) {
-			n = min_t(u32, PAGE_SIZE, len - off);
-			ret = harepl_send_page(peer, peer->sock, pages[off / PAGE_SIZE],
-					       0, n, off + n < len, false);
-		}
-	} else if (failed) {
-		mutex_unlock(&peer->send_mutex);
-		harepl_sq_fail_one(peer, &f);
+	if (ret)
 		return ret;
+	harepl_hdr_fill(&hdr, type, 0, READ_ONCE(peer->epoch), seq, sector, len, 0, len);
+	ret = harepl_send_buf(peer, peer->sock, &hdr, sizeof(hdr), len);
+	for (off = 0; !ret && off < len; off += n) {
+		n = min_t(u32, PAGE_SIZE, len - off);
+		ret = harepl_send_page(peer, peer->sock, pages[off / PAGE_SIZE],
+				       0, n, off + n < len, false);
 	}
 	mutex_unlock(&peer->send_mutex);
 	return ret;
@@ -439,7 +432,7 @@ static bool harepl_sq_room(struct harepl_peer *peer, u32 bytes)
 	       (!bytes || !peer->sq_bytes || peer->sq_bytes + bytes <= limit);
 }
 
-static bool harepl_sq_room_locked(struct harepl_peer *peer, u32 bytes)
+static bool harepl_sq_has_room(struct harepl_peer *peer, u32 bytes)
 {
 	bool room;
 
@@ -471,6 +464,23 @@ static void harepl_peer_go_ahead(struct harepl_peer *peer)
 	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 }
 
+/* Appends @e, for @req, to the queue; under @sq_lock, with room for it */
+static void harepl_sq_add(struct harepl_peer *peer, struct harepl_req *req,
+			  struct harepl_sq_ent *e)
+{
+	bool sync = peer->conf.mode == HAREPL_MODE_SYNC;
+
+	harepl_peer_epoch(peer);
+	e->epoch = peer->epoch;
+	/* one count until sent (the bio's pages); a sync peer's ACK has its own */
+	if (sync || (e->len && !e->pages)) {
+		e->req = req;
+		atomic_add(sync ? 2 : 1, &req->pending);
+	}
+	peer->sq[peer->sq_tail % HAREPL_SQ_SIZE] = *e;
+	peer->sq_tail++;
+}
+
 /*
  * Sends a write from the writer's context, when nothing is queued before
  * it, nobody else is sending, and (async) the socket has room for it: no
@@ -492,33 +502,15 @@ static bool harepl_send_now(struct harepl_peer *peer, struct harepl_req *req,
 	now = peer->sock && peer->sq_head == peer->sq_tail &&
 	      (peer->conf.mode == HAREPL_MODE_SYNC ||
 	       sk_stream_wspace(peer->sock->sk) >= need);
-	if (now) {
-		harepl_peer_epoch(peer);
-		e->epoch = peer->epoch;
-	}
+	if (now)
+		harepl_sq_add(peer, req, e);
 	spin_unlock(&peer->sq_lock);
-	if (!now) {
-		mutex_unlock(&peer->send_mutex);
-		return false;
-	}
-	/* one count until sent; a sync peer's ACK has its own */
-	e->req = req;
-	atomic_add(peer->conf.mode == HAREPL_MODE_SYNC ? 2 : 1, &req->pending);
-	f.e = *e;
-	f.sock = peer->sock;
-	f.entry = harepl_inflight_entry(peer, e);
-	if (!f.entry || xa_insert_bh(&peer->inflight, e->seq, f.entry, GFP_NOIO)) {
-		mutex_unlock(&peer->send_mutex);
-		harepl_sq_drop(peer, e);
-		return true;
-	}
-	ret = harepl_sq_send(peer, e, false);
+	/* with the mutex held and nothing before it, it is the next one out */
+	ret = now ? harepl_sq_run(peer, 1, false, &f) : 0;
 	mutex_unlock(&peer->send_mutex);
-	if (ret)
+	if (ret < 0)
 		harepl_sq_fail_one(peer, &f);
-	else
-		harepl_sq_release(peer, e);
-	return true;
+	return now;
 }
 
 /*
@@ -566,7 +558,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 			harepl_peer_go_ahead(peer);
 			goto undo;
 		}
-		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, need));
+		wait_event(peer->sq_wq, harepl_sq_has_room(peer, need));
 		spin_lock(&peer->sq_lock);
 	}
 	if (!peer->sock) {
@@ -584,7 +576,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 	/* short of slots only if a thousand writers raced in between */
 	while (peer->sock && peer->sq_tail - peer->sq_head >= HAREPL_SQ_SIZE) {
 		spin_unlock(&peer->sq_lock);
-		wait_event(peer->sq_wq, harepl_sq_room_locked(peer, 0));
+		wait_event(peer->sq_wq, harepl_sq_has_room(peer, 0));
 		spin_lock(&peer->sq_lock);
 	}
 	if (!peer->sock) {
@@ -593,15 +585,7 @@ static void harepl_replicate_one(struct harepl_peer *peer,
 		spin_unlock(&peer->sq_lock);
 		goto undo;
 	}
-	harepl_peer_epoch(peer);
-	e.epoch = peer->epoch;
-	/* one count until sent (the bio's pages); a sync peer's ACK has its own */
-	if (sync || (e.len && !e.pages)) {
-		e.req = req;
-		atomic_add(sync ? 2 : 1, &req->pending);
-	}
-	peer->sq[peer->sq_tail % HAREPL_SQ_SIZE] = e;
-	peer->sq_tail++;
+	harepl_sq_add(peer, req, &e);
 	spin_unlock(&peer->sq_lock);
 	queue_work(harepl_send_wq, &peer->send_work);
 	return;
