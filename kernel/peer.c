@@ -260,7 +260,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->have_state = true;
 		spin_lock(&peer->sq_lock);
 		peer->epoch++;
-		peer->epoch_completions = atomic64_read(&peer->res->completions);
+		peer->epoch_seen = atomic64_read(&peer->res->write_epoch);
 		spin_unlock(&peer->sq_lock);
 	}
 	spin_unlock(&peer->lock);

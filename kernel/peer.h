@@ -78,7 +78,7 @@ struct harepl_sq_ent {
  * it is installed and removed with both @send_mutex and @lock held, so
  * either suffices to read it. @sq_lock (spinlock, process context only)
  * protects the send queue (@sq, @sq_head, @sq_tail, @sq_bytes), @epoch and
- * @epoch_completions; it nests inside @send_mutex and @lock. @inflight
+ * @epoch_seen; it nests inside @send_mutex and @lock. @inflight
  * (xarray, own lock, taken with bottom halves off: ACKs are parsed in
  * softirq) maps request ids to primary requests awaiting this peer's ACK.
  * @ack_lock protects @acks. The receive side (the @rx_* fields) belongs
@@ -117,7 +117,7 @@ struct harepl_peer {
 	wait_queue_head_t sq_wq;
 	struct work_struct send_work;
 	u32 epoch;
-	s64 epoch_completions;
+	s64 epoch_seen;			/* write epoch of the last queued write */
 
 	struct task_struct *worker;	/* connects, handshakes, receives */
 	wait_queue_head_t wq;		/* worker waits for a socket here */

@@ -252,9 +252,27 @@ void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
 	queue_work(system_highpri_wq, &peer->ack_work);
 }
 
+/*
+ * Dispatches the writes held in the receive thread's plug now, before it
+ * sleeps: the flush schedule() does would hand them to kblockd, one more
+ * thread hop on a write's path.
+ */
+static void harepl_unplug(void)
+{
+	struct blk_plug *plug = current->plug;
+
+	if (plug) {
+		blk_finish_plug(plug);
+		blk_start_plug(plug);
+	}
+}
+
 /* Waits until everything of earlier epochs (or everything) is on disk. */
 void harepl_wait_applied(struct harepl_peer *peer, int below)
 {
+	if (atomic_read(&peer->applying) < below)
+		return;
+	harepl_unplug();
 	wait_event(peer->apply_wq, atomic_read(&peer->applying) < below);
 }
 
@@ -805,14 +823,24 @@ void harepl_receive_loop(struct harepl_peer *peer)
 	unsigned long next_check = jiffies;
 	struct harepl_wire_hdr hdr;
 	const char *why = NULL;
+	struct blk_plug plug;
 	int ret;
 
+	/*
+	 * The writes of a burst go to the disk together, one notification
+	 * of the device for many: they are dispatched before this thread
+	 * waits for data or for an epoch to drain (harepl_unplug()), or once
+	 * the plug holds BLK_MAX_REQUEST_COUNT of them.
+	 */
+	blk_start_plug(&plug);
 	peer->last_recv = jiffies;
 	peer->last_progress = jiffies;
 	peer->last_una = tcp_sk(sk)->snd_una;
 	peer->ping_sent = false;
 	harepl_rx_start(peer, sk);
 	while (!kthread_should_stop()) {
+		if (!READ_ONCE(peer->rx_thread))
+			harepl_unplug();
 		wait_event_interruptible_timeout(peer->rx_wq,
 						 READ_ONCE(peer->rx_thread) ||
 						 harepl_rx_closed(sk) ||
@@ -843,6 +871,7 @@ void harepl_receive_loop(struct harepl_peer *peer)
 		if (ret)
 			break;
 	}
+	blk_finish_plug(&plug);
 	harepl_rx_stop(peer, sk);
 	if (why)
 		pr_warn("%s: peer %s: disconnecting: %s\n", peer->res->name,

@@ -89,7 +89,7 @@ struct harepl_resource {
 	struct task_struct *listener;
 
 	atomic64_t next_seq;		/* request ids on the wire */
-	atomic64_t completions;		/* writes completed, for epochs */
+	atomic64_t write_epoch;		/* see harepl_req_complete() */
 	spinlock_t write_lock;		/* see above */
 	struct list_head inflight_writes;	/* for overlaps */
 	struct list_head resync_ranges;	/* struct harepl_range being read */

@@ -174,23 +174,24 @@ static int harepl_sq_send(struct harepl_peer *peer, struct harepl_sq_ent *e,
 }
 
 /*
- * A new epoch whenever a write completed since the last request was
- * queued: the secondary then applies nothing of it before all of the last
- * one. Only async peers need this: a write to a sync peer completes only
- * once that peer has it on disk, so whatever depends on it, issued later,
- * can never overtake it there; and the secondary's draining between epochs
- * would serialise a sync peer's writes for nothing. Under @sq_lock.
+ * A new epoch whenever @req was issued in another write epoch of the
+ * resource than the request queued before it (harepl_req_complete()): the
+ * secondary then applies nothing of it before all of the last one. A write
+ * issued after another completed has a later write epoch than the one that
+ * completed had, so it lands in a later epoch here, whatever was queued in
+ * between. Only async peers need this: a write to a sync peer completes
+ * only once that peer has it on disk, so whatever depends on it, issued
+ * later, can never overtake it there; and the secondary's draining between
+ * epochs would serialise a sync peer's writes for nothing. Under @sq_lock.
  */
-static void harepl_peer_epoch(struct harepl_peer *peer)
+static void harepl_peer_epoch(struct harepl_peer *peer, struct harepl_req *req)
 {
-	s64 done = atomic64_read(&peer->res->completions);
-
 	if (peer->conf.mode == HAREPL_MODE_SYNC)
 		return;
 
-	if (done != peer->epoch_completions) {
+	if (req->epoch != peer->epoch_seen) {
 		peer->epoch++;
-		peer->epoch_completions = done;
+		peer->epoch_seen = req->epoch;
 	}
 }
 
@@ -470,7 +471,7 @@ static void harepl_sq_add(struct harepl_peer *peer, struct harepl_req *req,
 {
 	bool sync = peer->conf.mode == HAREPL_MODE_SYNC;
 
-	harepl_peer_epoch(peer);
+	harepl_peer_epoch(peer, req);
 	e->epoch = peer->epoch;
 	/* one count until sent (the bio's pages); a sync peer's ACK has its own */
 	if (sync || (e->len && !e->pages)) {

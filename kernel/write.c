@@ -31,8 +31,18 @@ static void harepl_req_complete(struct harepl_req *req)
 	}
 	if (req->al_held)
 		harepl_al_put(res, req->sector, req->sectors);
-	/* later writes start a new epoch: they may depend on this one */
-	atomic64_inc(&res->completions);
+	/*
+	 * A write of the current write epoch completed: later writes may
+	 * depend on it, so they are issued in a new one. One of an older epoch
+	 * changes nothing: the epoch has moved since it was issued, so every
+	 * write issued after it completes has a later one already. An async
+	 * peer gets a new epoch of its own wherever the write epoch changes
+	 * in its queue (harepl_peer_epoch()). As in DRBD's transfer log, an
+	 * epoch thus holds every write issued within one write's lifetime
+	 * (including a wait for room in a full send queue), not one write
+	 * each under load: the secondary drains between epochs.
+	 */
+	atomic64_cmpxchg(&res->write_epoch, req->epoch, req->epoch + 1);
 	req->bio->bi_status = req->status;
 	if (!harepl_fence_park(res, req->bio))
 		bio_endio(req->bio);
@@ -66,6 +76,7 @@ void harepl_write_go(struct harepl_resource *res, struct harepl_req *req)
 	struct bio *clone;
 
 	req->seq = atomic64_inc_return(&res->next_seq);
+	req->epoch = atomic64_read(&res->write_epoch);
 	req->start = jiffies;
 	clone = bio_alloc_clone(res->data_bdev, req->bio, GFP_NOIO, &res->bs);
 	clone->bi_iter.bi_sector = req->sector;

@@ -11,7 +11,8 @@
 #
 # Environment: KVER (kernel version; default: the newest one with both
 # /usr/lib/modules/<ver>/build and /boot/vmlinuz-<ver>), HAREPL_KO (default
-# kernel/harepl.ko), EXTRA_MODULES (more module names to pack).
+# kernel/harepl.ko), EXTRA_MODULES (more module names to pack), EXTRA_TOOLS
+# (more host programs to pack, e.g. perf for scripts/bench-profile.sh).
 set -eu
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
@@ -96,6 +97,9 @@ done
 # exec-ing applets are the real tools: then "ip" in a test is iproute2's.
 for t in ip tc fio dmsetup mke2fs e2fsck setpriv kmod jq dash timeout env nice \
 	nohup xargs setsid nsenter unshare taskset flock blkdiscard dmesg iperf3 drbdmeta; do
+	host_tool "$t"
+done
+for t in ${EXTRA_TOOLS:-}; do
 	host_tool "$t"
 done
 # DRBD 8.4's drbdsetup (drbd-utils), for make bench's side-by-side runs

@@ -811,6 +811,12 @@ peer_request() {
 		[ "$2" = on ] && : >$_pr_t/trace && echo 1 >$_pr_t/tracing_on && _pr_ok=1
 		[ "$2" = off ] && echo 0 >$_pr_t/tracing_on && cp $_pr_t/trace /tmp/bench1/trace.txt && _pr_ok=1
 		;;
+	profile)
+		# profile on|off: perf recording of the whole node (bench-profile.sh)
+		mkdir -p /tmp/bench1
+		[ "$2" = on ] && profile_start /tmp/bench1 && _pr_ok=1
+		[ "$2" = off ] && profile_stop /tmp/bench1 && _pr_ok=1
+		;;
 	fio)
 		# fio WORKLOAD RUN: a raw point on this node's vdb; the reply lists METRIC,VALUE pairs
 		RES_DIR=/tmp/bench1
@@ -832,6 +838,34 @@ peer_request() {
 	fi
 }
 
+# profile_start DIR: sample every CPU of this node (kernel and user, with
+# call chains) into DIR/perf.data until profile_stop DIR, which writes the
+# flat profile DIR/profile.txt, the call chains DIR/profile-callers.txt
+# (the CPU's, and those of tasks going to sleep) and the time spent in
+# each function and what it called, DIR/profile-inclusive.txt (scripts/bench-profile.sh; needs perf packed)
+profile_start() {
+	command -v perf >/dev/null || return 1
+	perf record -a -g -e cpu-clock -F 1999 -e sched:sched_switch --no-buildid -o "$1/perf.data" \
+		>"$1/perf-record.log" 2>&1 &
+	echo $! >"$1/perf.pid"
+	sleep 1
+	kill -0 "$(cat "$1/perf.pid")" 2>/dev/null
+}
+
+profile_stop() {
+	kill -INT "$(cat "$1/perf.pid")" 2>/dev/null || return 1
+	wait_for "! kill -0 $(cat "$1/perf.pid") 2>/dev/null" 60 || return 1
+	# one section per event: cpu-clock (where the CPU went), then
+	# sched_switch (who went to sleep, how often)
+	perf report -i "$1/perf.data" --stdio --no-children -g none \
+		--sort comm,dso,sym --percent-limit 0.3 >"$1/profile.txt" 2>/dev/null || return 1
+	perf report -i "$1/perf.data" --stdio --no-children -G \
+		--sort comm,sym --percent-limit 1.5 >"$1/profile-callers.txt" 2>/dev/null
+	perf report -i "$1/perf.data" --stdio --children -g none \
+		--sort comm,sym --percent-limit 0.5 >"$1/profile-inclusive.txt" 2>/dev/null
+	rm -f "$1/perf.data"
+}
+
 peer_main() {
 	ip link set eth0 mtu "$MTU" || die "cannot set MTU $MTU"
 	modprobe harepl || die "modprobe harepl failed"
@@ -851,6 +885,7 @@ peer_main() {
 	dmesg >/tmp/bench1/dmesg-node1.txt
 	_pm_files="dmesg-node1.txt fio"
 	[ ! -f /tmp/bench1/trace.txt ] || _pm_files="$_pm_files trace.txt"
+	[ ! -f /tmp/bench1/profile.txt ] || _pm_files="$_pm_files profile.txt profile-callers.txt profile-inclusive.txt"
 	(cd /tmp/bench1 && save_results $_pm_files)
 	check_dmesg
 	ktap_test_pass "peer_served"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# harepl-test: vms=2 timeout=300 disks=64M,192M,192M mem=1024 smp=2
+# harepl-test: vms=2 timeout=420 disks=64M,192M,192M mem=1024 smp=2
 #
-# Where a replicated 4 KiB qd1 write's time goes (scripts/bench-trace.sh):
+# Where a replicated 4 KiB qd1 write's time goes (scripts/bench-trace.sh;
+# scripts/bench-profile.sh for a perf profile instead, bench_profile=1):
 # one system (kernel command line bench_trace=harepl-sync, the default, or
 # drbd-C, or any system of tests/bench/bench-lib.sh) is set up as in
 # `make bench`, then node 0 runs 3 s of fio randwrite 4k qd1 while both
@@ -23,6 +24,8 @@ for _a in $(cat /proc/cmdline); do
 	bench_trace_rw=sync) RW="--rw=write --fdatasync=1" ;;
 	# bench_trace_qd=N: N writes in flight instead of 1
 	bench_trace_qd=*) QD=${_a#*=} ;;
+	# bench_profile=1: a perf profile of both nodes instead of a trace
+	bench_profile=1) PROFILE=1 ;;
 	esac
 done
 
@@ -42,7 +45,7 @@ trace_setup() {
 ktap_print_header
 ktap_set_plan 1
 wait_for "ping -c 1 -W 1 $PEER_IP >/dev/null 2>&1" 60 || die "peer unreachable"
-trace_setup
+[ "${PROFILE:-0}" = 1 ] || trace_setup
 if [ "$ME" = 1 ]; then
 	peer_main
 	ktap_finished
@@ -56,23 +59,43 @@ modprobe drbd
 precondition /dev/vdb /dev/vdc /dev/vdd
 wait_for "rpc 10 hello >/dev/null 2>&1" 300 || die "node 1 never answered"
 DEV=$(setup_system "$SYS") || die "$SYS: setup failed"
-# node 1 records from now on, we from the first write on
-rpc 10 trace on >/dev/null || die "node 1 cannot trace"
-sleep 1
-: >$T/trace
-echo 1 >$T/tracing_on
+RUNTIME=3
+if [ "${PROFILE:-0}" = 1 ]; then
+	WHAT=profile
+	RUNTIME=10
+	rpc 30 profile on >/dev/null || die "node 1 cannot profile (perf not packed?)"
+	profile_start /tmp || die "cannot profile (perf not packed?)"
+	hareplctl status --json >/tmp/status-before.json 2>/dev/null || :
+else
+	WHAT=trace
+	# node 1 records from now on, we from the first write on
+	rpc 10 trace on >/dev/null || die "node 1 cannot trace"
+	sleep 1
+	: >$T/trace
+	echo 1 >$T/tracing_on
+fi
 # shellcheck disable=SC2086 # $RW is two words
 fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 $RW --bs=4k \
-	--iodepth="$QD" --offset=0 --size="${REGION_MB}M" --time_based --runtime=3 \
+	--iodepth="$QD" --offset=0 --size="${REGION_MB}M" --time_based --runtime=$RUNTIME \
 	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
-echo 0 >$T/tracing_on
-rpc 10 trace off >/dev/null
+if [ $WHAT = profile ]; then
+	hareplctl status --json >/tmp/status-after.json 2>/dev/null || :
+	profile_stop /tmp || die "perf report failed"
+	rpc 300 profile off >/dev/null || die "node 1: perf report failed"
+else
+	echo 0 >$T/tracing_on
+	rpc 10 trace off >/dev/null
+fi
 log "$SYS: fio p50 $(fio_json /tmp/trace-fio.json '.jobs[0].write.clat_ns.percentile["50.000000"]') ns"
 log "devices: $DEV $(stat -L -c '%t:%T' "$DEV") vdc $(stat -L -c '%t:%T' /dev/vdc) vdd $(stat -L -c '%t:%T' /dev/vdd)"
 teardown_system "$SYS"
 rpc 30 quit >/dev/null
-cp $T/trace /tmp/trace.txt
 cp /tmp/trace-fio.json /tmp/fio.json
-(cd /tmp && save_results trace.txt fio.json)
+if [ $WHAT = profile ]; then
+	(cd /tmp && save_results profile*.txt fio.json status-*.json)
+else
+	cp $T/trace /tmp/trace.txt
+	(cd /tmp && save_results trace.txt fio.json)
+fi
 ktap_test_pass "traced_$SYS"
 ktap_finished
