@@ -255,7 +255,8 @@ void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
 /*
  * Dispatches the writes held in the receive thread's plug now, before it
  * sleeps: the flush schedule() does would hand them to kblockd, one more
- * thread hop on a write's path.
+ * thread hop on a write's path. Only the receive thread calls it (its
+ * plug; FUA and flush writes bypass plugs, which is fine within an epoch).
  */
 static void harepl_unplug(void)
 {

@@ -20,7 +20,7 @@ struct harepl_req {
 	sector_t sector;		/* on the data device */
 	unsigned int sectors;
 	u64 seq;
-	s64 epoch;			/* res->write_epoch when issued */
+	s64 epoch;			/* res->write_epoch when started */
 	unsigned long start;		/* jiffies, for the peer timeout */
 	struct list_head node;		/* in res->inflight_writes while in flight */
 	struct list_head al_node;	/* waiting for the write-intent log */

@@ -9,6 +9,7 @@
  */
 
 #include <crypto/hash.h>
+#include <linux/blkdev.h>
 #include <linux/kthread.h>
 #include <linux/slab.h>
 #include "bitmap.h"
@@ -638,6 +639,7 @@ int harepl_recv_csum(struct harepl_peer *peer,
 	struct page **pages = NULL;
 	enum harepl_conn_state st;
 	struct harepl_rreq *rr;
+	struct blk_plug *plug;
 	unsigned int nr = 0;
 	u8 *theirs, *ours;
 	int ret;
@@ -683,7 +685,13 @@ int harepl_recv_csum(struct harepl_peer *peer,
 	}
 	/* compare with everything received before it */
 	harepl_wait_applied(peer, 1);
+	/* past the receive thread's plug, which would leave the read to kblockd */
+	plug = current->plug;
+	if (plug)
+		blk_finish_plug(plug);
 	ret = harepl_rs_read(res, sector, size, pages, &nr);
+	if (plug)
+		blk_start_plug(plug);
 	if (!ret) {
 		ret = harepl_rs_digests(peer->sha, pages, size, chunk, ours);
 		harepl_rs_free_pages(pages, nr);

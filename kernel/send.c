@@ -174,12 +174,14 @@ static int harepl_sq_send(struct harepl_peer *peer, struct harepl_sq_ent *e,
 }
 
 /*
- * A new epoch whenever @req was issued in another write epoch of the
+ * A new epoch whenever @req started in another write epoch of the
  * resource than the request queued before it (harepl_req_complete()): the
  * secondary then applies nothing of it before all of the last one. A write
- * issued after another completed has a later write epoch than the one that
- * completed had, so it lands in a later epoch here, whatever was queued in
- * between. Only async peers need this: a write to a sync peer completes
+ * started after another completed has a later write epoch than the one
+ * that completed had, and the values differ somewhere between the two in
+ * the queue, so it lands in a later epoch here. (Not "only when larger":
+ * a write of an older write epoch queued after a newer one must not share
+ * its epoch.) Only async peers need this: a write to a sync peer completes
  * only once that peer has it on disk, so whatever depends on it, issued
  * later, can never overtake it there; and the secondary's draining between
  * epochs would serialise a sync peer's writes for nothing. Under @sq_lock.

@@ -21,6 +21,22 @@ static void harepl_req_complete(struct harepl_req *req)
 	unsigned long flags;
 	bool kick = false;
 
+	/*
+	 * A write of the current write epoch completed: later writes may
+	 * depend on it, so they start in a new one. One of an older epoch
+	 * changes nothing: the epoch has moved since it started, so every
+	 * write started after it completes has a later one already. An async
+	 * peer gets a new epoch of its own wherever the write epoch changes
+	 * in its queue (harepl_peer_epoch()). As in DRBD's transfer log, an
+	 * epoch thus lasts until the first write started in it completes
+	 * (which may include a wait for room in a full send queue), instead
+	 * of nearly one write each under load: the secondary drains between
+	 * epochs. Before the write leaves @inflight_writes: an overlapping
+	 * write waiting for it must start in a later epoch (write_lock's
+	 * release orders the two), or the secondary could apply the two in
+	 * either order.
+	 */
+	atomic64_cmpxchg(&res->write_epoch, req->epoch, req->epoch + 1);
 	if (req->sectors) {
 		spin_lock_irqsave(&res->write_lock, flags);
 		list_del(&req->node);
@@ -31,18 +47,6 @@ static void harepl_req_complete(struct harepl_req *req)
 	}
 	if (req->al_held)
 		harepl_al_put(res, req->sector, req->sectors);
-	/*
-	 * A write of the current write epoch completed: later writes may
-	 * depend on it, so they are issued in a new one. One of an older epoch
-	 * changes nothing: the epoch has moved since it was issued, so every
-	 * write issued after it completes has a later one already. An async
-	 * peer gets a new epoch of its own wherever the write epoch changes
-	 * in its queue (harepl_peer_epoch()). As in DRBD's transfer log, an
-	 * epoch thus holds every write issued within one write's lifetime
-	 * (including a wait for room in a full send queue), not one write
-	 * each under load: the secondary drains between epochs.
-	 */
-	atomic64_cmpxchg(&res->write_epoch, req->epoch, req->epoch + 1);
 	req->bio->bi_status = req->status;
 	if (!harepl_fence_park(res, req->bio))
 		bio_endio(req->bio);
@@ -201,6 +205,7 @@ void harepl_write(struct harepl_resource *res, struct bio *bio)
 	req->sectors = bio_sectors(bio);
 	req->sector = req->sectors ? bio->bi_iter.bi_sector : 0;
 	req->al_held = false;
+	req->epoch = -1;	/* set when it starts; -1 moves no write epoch */
 	INIT_LIST_HEAD(&req->node);
 	INIT_LIST_HEAD(&req->al_node);
 	WRITE_ONCE(res->last_write, jiffies);
