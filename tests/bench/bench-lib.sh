@@ -814,8 +814,10 @@ peer_request() {
 	profile)
 		# profile on|off: perf recording of the whole node (bench-profile.sh)
 		mkdir -p /tmp/bench1
-		[ "$2" = on ] && profile_start /tmp/bench1 && _pr_ok=1
-		[ "$2" = off ] && profile_stop /tmp/bench1 && _pr_ok=1
+		[ "$2" = on ] && cat /proc/net/dev /proc/interrupts >/tmp/bench1/counters-before.txt &&
+			profile_start /tmp/bench1 && _pr_ok=1
+		[ "$2" = off ] && cat /proc/net/dev /proc/interrupts >/tmp/bench1/counters-after.txt &&
+			profile_stop /tmp/bench1 && _pr_ok=1
 		;;
 	fio)
 		# fio WORKLOAD RUN: a raw point on this node's vdb; the reply lists METRIC,VALUE pairs
@@ -885,7 +887,8 @@ peer_main() {
 	dmesg >/tmp/bench1/dmesg-node1.txt
 	_pm_files="dmesg-node1.txt fio"
 	[ ! -f /tmp/bench1/trace.txt ] || _pm_files="$_pm_files trace.txt"
-	[ ! -f /tmp/bench1/profile.txt ] || _pm_files="$_pm_files profile.txt profile-callers.txt profile-inclusive.txt"
+	[ ! -f /tmp/bench1/profile.txt ] ||
+		_pm_files="$_pm_files profile.txt profile-callers.txt profile-inclusive.txt counters-before.txt counters-after.txt"
 	(cd /tmp/bench1 && save_results $_pm_files)
 	check_dmesg
 	ktap_test_pass "peer_served"

@@ -66,6 +66,7 @@ if [ "${PROFILE:-0}" = 1 ]; then
 	rpc 30 profile on >/dev/null || die "node 1 cannot profile (perf not packed?)"
 	profile_start /tmp || die "cannot profile (perf not packed?)"
 	hareplctl status --json >/tmp/status-before.json 2>/dev/null || :
+	cat /proc/net/dev /proc/interrupts >/tmp/counters-before.txt
 else
 	WHAT=trace
 	# node 1 records from now on, we from the first write on
@@ -80,6 +81,7 @@ fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 $RW --bs=4k \
 	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
 if [ $WHAT = profile ]; then
 	hareplctl status --json >/tmp/status-after.json 2>/dev/null || :
+	cat /proc/net/dev /proc/interrupts >/tmp/counters-after.txt
 	profile_stop /tmp || die "perf report failed"
 	rpc 300 profile off >/dev/null || die "node 1: perf report failed"
 else
@@ -92,7 +94,7 @@ teardown_system "$SYS"
 rpc 30 quit >/dev/null
 cp /tmp/trace-fio.json /tmp/fio.json
 if [ $WHAT = profile ]; then
-	(cd /tmp && save_results profile*.txt fio.json status-*.json)
+	(cd /tmp && save_results profile*.txt fio.json status-*.json counters-*.txt)
 else
 	cp $T/trace /tmp/trace.txt
 	(cd /tmp && save_results trace.txt fio.json)
