@@ -25,7 +25,7 @@ mkdir -p build/bench
 EXTRA_TOOLS=perf scripts/mkinitramfs.sh build/initramfs-perf.cpio
 export INITRAMFS=build/initramfs-perf.cpio
 if [ "${BENCH_NODELAY:-1}" = 1 ]; then
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -o build/bench/nodelay.so tests/bench/nodelay.c -ldl
+	scripts/bench-qemu.sh --build
 	export QEMU=$SRC/scripts/bench-qemu.sh
 fi
 export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS bench_trace_qd=$QD bench_profile=1${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"

@@ -18,7 +18,7 @@ cd "$SRC"
 SYS=${1:-harepl-sync}
 mkdir -p build/bench
 if [ "${BENCH_NODELAY:-1}" = 1 ]; then
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -o build/bench/nodelay.so tests/bench/nodelay.c -ldl
+	scripts/bench-qemu.sh --build
 	export QEMU=$SRC/scripts/bench-qemu.sh
 fi
 export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"

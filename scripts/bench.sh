@@ -55,9 +55,7 @@ rm -rf "$OUT/node0" "$OUT/node1" "$OUT/results.txt" "$OUT/results.md"
 # TCP_NODELAY for qemu's socket netdev
 NODELAY=${BENCH_NODELAY:-1}
 if [ "$NODELAY" = 1 ]; then
-	mkdir -p build/bench
-	cc -O2 -Wall -Wextra -Werror -shared -fPIC -o build/bench/nodelay.so \
-		tests/bench/nodelay.c -ldl
+	scripts/bench-qemu.sh --build
 	export QEMU=$SRC/scripts/bench-qemu.sh
 fi
 
