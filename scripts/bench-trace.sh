@@ -12,18 +12,80 @@
 # the data arriving to the disk write, its completion and the ack leaving;
 # the wire is what node 0 waited minus what node 1 took. Traces stay in
 # build/check/bench/trace-qd1/node<N>-results/trace.txt.
+#
+# bench-trace.sh --profile [SYSTEM [QD]] - the same run as a perf profile
+# (scripts/bench-profile.sh, which says more).
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC"
-SYS=${1:-harepl-sync}
+PROFILE=0
+if [ "${1:-}" = --profile ]; then
+	PROFILE=1
+	shift
+fi
 mkdir -p build/bench
 if [ "${BENCH_NODELAY:-1}" = 1 ]; then
 	scripts/bench-qemu.sh --build
 	export QEMU=$SRC/scripts/bench-qemu.sh
 fi
+if [ $PROFILE = 1 ]; then
+	SYS=${1:-harepl-async}
+	QD=${2:-32}
+	command -v perf >/dev/null || { echo "bench-profile: perf not found (apt-get install linux-perf)" >&2; exit 2; }
+	make -s all tests-bin
+	EXTRA_TOOLS=perf scripts/mkinitramfs.sh build/initramfs-perf.cpio
+	export INITRAMFS=build/initramfs-perf.cpio
+	HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace_qd=$QD bench_profile=1"
+else
+	SYS=${1:-harepl-sync}
+fi
 export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"
 scripts/run-tests.sh bench/trace-qd1
 D=build/check/bench/trace-qd1
+if [ $PROFILE = 1 ]; then
+	for n in 0 1; do
+		echo "== node $n ($([ $n = 0 ] && echo primary || echo secondary)): $SYS, 4k randwrite qd$QD"
+		grep -v '^#' "$D/node$n-results/profile.txt" | grep -v '^$' | head -n "${PROFILE_LINES:-30}"
+	done
+	# per write: packets on eth0 and virtio interrupts, on each node
+	python3 - "$D" <<'PYEOF'
+import json
+import re
+import sys
+
+d = sys.argv[1]
+fio = json.load(open(d + "/node0-results/fio.json"))
+writes = fio["jobs"][0]["write"]["total_ios"]
+print("== per write (%d writes, %.0f IOPS)" % (writes, fio["jobs"][0]["write"]["iops"]))
+
+
+def counters(path):
+    c = {}
+    for line in open(path):
+        m = re.match(r"\s*eth0:\s*(.*)", line)
+        if m:
+            f = [int(x) for x in m.group(1).split()]
+            c["eth0 rx packets"] = f[1]
+            c["eth0 tx packets"] = f[9]
+            continue
+        m = re.match(r"\s*\d+:\s+([\d\s]+?)\s+\S+.*?(virtio\S*)", line)
+        if m:
+            name = re.sub(r"\.\d+$", "", m.group(2))
+            c["irq " + name] = c.get("irq " + name, 0) + sum(int(x) for x in m.group(1).split())
+    return c
+
+
+for n in (0, 1):
+    try:
+        a = counters("%s/node%d-results/counters-before.txt" % (d, n))
+        b = counters("%s/node%d-results/counters-after.txt" % (d, n))
+    except OSError:
+        continue
+    row = ["%s %.2f" % (k, (b[k] - a.get(k, 0)) / writes) for k in sorted(b) if b[k] != a.get(k, 0)]
+    print("node %d: %s" % (n, ", ".join(row)))
+PYEOF
+	exit 0
+fi
 devs=$(tr -d '\r' <"$D/console0.log" | sed -n 's/^# devices: //p' | tail -n 1)
 python3 - "$SYS" "$D/node0-results/trace.txt" "$D/node1-results/trace.txt" "$devs" <<'PYEOF'
 import re
