@@ -814,10 +814,8 @@ peer_request() {
 	profile)
 		# profile on|off: perf recording of the whole node (bench-profile.sh)
 		mkdir -p /tmp/bench1
-		[ "$2" = on ] && cat /proc/net/dev /proc/interrupts >/tmp/bench1/counters-before.txt &&
-			profile_start /tmp/bench1 && _pr_ok=1
-		[ "$2" = off ] && cat /proc/net/dev /proc/interrupts >/tmp/bench1/counters-after.txt &&
-			profile_stop /tmp/bench1 && _pr_ok=1
+		[ "$2" = on ] && profile_start /tmp/bench1 && _pr_ok=1
+		[ "$2" = off ] && profile_stop /tmp/bench1 && _pr_ok=1
 		;;
 	fio)
 		# fio WORKLOAD RUN: a raw point on this node's vdb; the reply lists METRIC,VALUE pairs
@@ -844,17 +842,22 @@ peer_request() {
 # call chains) into DIR/perf.data until profile_stop DIR, which writes the
 # flat profile DIR/profile.txt, the call chains DIR/profile-callers.txt
 # (the CPU's, and those of tasks going to sleep) and the time spent in
-# each function and what it called, DIR/profile-inclusive.txt (scripts/bench-profile.sh; needs perf packed)
+# each function and what it called, DIR/profile-inclusive.txt; and
+# /proc/net/dev and /proc/interrupts from the start and the stop, in
+# DIR/counters-before.txt and counters-after.txt (scripts/bench-profile.sh;
+# needs perf packed)
 profile_start() {
 	command -v perf >/dev/null || return 1
 	perf record -a -g -e cpu-clock -F 1999 -e sched:sched_switch --no-buildid -o "$1/perf.data" \
 		>"$1/perf-record.log" 2>&1 &
 	echo $! >"$1/perf.pid"
 	sleep 1
-	kill -0 "$(cat "$1/perf.pid")" 2>/dev/null
+	kill -0 "$(cat "$1/perf.pid")" 2>/dev/null || return 1
+	cat /proc/net/dev /proc/interrupts >"$1/counters-before.txt"
 }
 
 profile_stop() {
+	cat /proc/net/dev /proc/interrupts >"$1/counters-after.txt"
 	kill -INT "$(cat "$1/perf.pid")" 2>/dev/null || return 1
 	wait_for "! kill -0 $(cat "$1/perf.pid") 2>/dev/null" 60 || return 1
 	# one section per event: cpu-clock (where the CPU went), then
@@ -887,8 +890,7 @@ peer_main() {
 	dmesg >/tmp/bench1/dmesg-node1.txt
 	_pm_files="dmesg-node1.txt fio"
 	[ ! -f /tmp/bench1/trace.txt ] || _pm_files="$_pm_files trace.txt"
-	[ ! -f /tmp/bench1/profile.txt ] ||
-		_pm_files="$_pm_files profile.txt profile-callers.txt profile-inclusive.txt counters-before.txt counters-after.txt"
+	[ ! -f /tmp/bench1/profile.txt ] || _pm_files="$_pm_files profile*.txt counters-*.txt"
 	(cd /tmp/bench1 && save_results $_pm_files)
 	check_dmesg
 	ktap_test_pass "peer_served"

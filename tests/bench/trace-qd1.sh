@@ -61,14 +61,11 @@ wait_for "rpc 10 hello >/dev/null 2>&1" 300 || die "node 1 never answered"
 DEV=$(setup_system "$SYS") || die "$SYS: setup failed"
 RUNTIME=3
 if [ "${PROFILE:-0}" = 1 ]; then
-	WHAT=profile
 	RUNTIME=10
 	rpc 30 profile on >/dev/null || die "node 1 cannot profile (perf not packed?)"
 	profile_start /tmp || die "cannot profile (perf not packed?)"
 	hareplctl status --json >/tmp/status-before.json 2>/dev/null || :
-	cat /proc/net/dev /proc/interrupts >/tmp/counters-before.txt
 else
-	WHAT=trace
 	# node 1 records from now on, we from the first write on
 	rpc 10 trace on >/dev/null || die "node 1 cannot trace"
 	sleep 1
@@ -79,9 +76,8 @@ fi
 fio --name=trace --filename="$DEV" --ioengine=libaio --direct=1 $RW --bs=4k \
 	--iodepth="$QD" --offset=0 --size="${REGION_MB}M" --time_based --runtime=$RUNTIME \
 	--output-format=json --output=/tmp/trace-fio.json >/dev/null 2>&1
-if [ $WHAT = profile ]; then
+if [ "${PROFILE:-0}" = 1 ]; then
 	hareplctl status --json >/tmp/status-after.json 2>/dev/null || :
-	cat /proc/net/dev /proc/interrupts >/tmp/counters-after.txt
 	profile_stop /tmp || die "perf report failed"
 	rpc 300 profile off >/dev/null || die "node 1: perf report failed"
 else
@@ -93,7 +89,7 @@ log "devices: $DEV $(stat -L -c '%t:%T' "$DEV") vdc $(stat -L -c '%t:%T' /dev/vd
 teardown_system "$SYS"
 rpc 30 quit >/dev/null
 cp /tmp/trace-fio.json /tmp/fio.json
-if [ $WHAT = profile ]; then
+if [ "${PROFILE:-0}" = 1 ]; then
 	(cd /tmp && save_results profile*.txt fio.json status-*.json counters-*.txt)
 else
 	cp $T/trace /tmp/trace.txt
