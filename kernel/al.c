@@ -359,34 +359,87 @@ static int harepl_al_victim(struct harepl_al *al)
 }
 
 /*
- * Adds the extents the waiting writes need, evicting idle ones; records
- * the evicted extents in @evicted. Returns how many were added.
+ * Adds the extents of [first, last] missing from the set, evicting idle
+ * ones, and marks them pending; records the evicted extents in @evicted.
+ * Called with @al->lock held. Returns how many were added: fewer than were
+ * missing when every entry is in use.
  */
+static int harepl_al_add(struct harepl_al *al, u32 first, u32 last,
+			 u32 *evicted, unsigned int *nevicted)
+{
+	int v, added = 0;
+	u32 e;
+
+	for (e = first; e <= last; e++) {
+		if (harepl_al_find(al, e) >= 0)
+			continue;
+		v = harepl_al_victim(al);
+		if (v < 0)
+			break;
+		if (al->ext[v] != HAREPL_AL_NONE)
+			evicted[(*nevicted)++] = al->ext[v];
+		harepl_al_set(al, v, e);
+		al->refs[v] = 0;
+		al->last_use[v] = ++al->tick;
+		set_bit(v, al->pending);
+		added++;
+	}
+	return added;
+}
+
+/* Adds the extents the waiting writes need; called with @al->lock held. */
 static int harepl_al_plan(struct harepl_al *al, u32 *evicted,
 			  unsigned int *nevicted)
 {
 	struct harepl_req *req;
-	u32 first, last, e;
-	int v, added = 0;
+	u32 first, last;
+	int added = 0;
 
 	list_for_each_entry(req, &al->waiting, al_node) {
 		harepl_al_range(req->sector, req->sectors, &first, &last);
-		for (e = first; e <= last; e++) {
-			if (harepl_al_find(al, e) >= 0)
-				continue;
-			v = harepl_al_victim(al);
-			if (v < 0)
-				return added;
-			if (al->ext[v] != HAREPL_AL_NONE)
-				evicted[(*nevicted)++] = al->ext[v];
-			harepl_al_set(al, v, e);
-			al->refs[v] = 0;
-			al->last_use[v] = ++al->tick;
-			set_bit(v, al->pending);
-			added++;
-		}
+		added += harepl_al_add(al, first, last, evicted, nevicted);
 	}
 	return added;
+}
+
+/* Copies the set into @ext; called with @al->lock held. Returns its size. */
+static unsigned int harepl_al_snapshot(struct harepl_al *al, u32 *ext)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < al->nr; i++)
+		if (al->ext[i] != HAREPL_AL_NONE)
+			ext[n++] = al->ext[i];
+	return n;
+}
+
+/*
+ * Writes the planned set (@n extents in @scratch_ext, @nevicted evicted in
+ * @scratch_evicted) as a transaction; called with @al->io_mutex held.
+ * Before the log forgets an extent, the writes that completed in it are on
+ * stable storage (the data disk's cache flushed), and so are its bitmap
+ * bits.
+ */
+static int harepl_al_commit(struct harepl_resource *res, unsigned int n,
+			    unsigned int nevicted)
+{
+	struct harepl_al *al = &res->al;
+	unsigned int i;
+	int ret;
+
+	ret = nevicted ? blkdev_issue_flush(res->data_bdev) : 0;
+	for (i = 0; i < nevicted && !ret; i++)
+		ret = harepl_bm_flush_range(res, (sector_t)al->scratch_evicted[i] *
+					    HAREPL_AL_EXTENT_SECTORS,
+					    HAREPL_AL_EXTENT_SECTORS);
+	if (!ret)
+		ret = harepl_al_write(res, al->scratch_ext, n);
+	if (!ret) {
+		spin_lock_irq(&al->lock);
+		bitmap_zero(al->pending, al->nr);
+		spin_unlock_irq(&al->lock);
+	}
+	return ret;
 }
 
 /* Fails every waiting write: the log cannot be written. */
@@ -411,44 +464,23 @@ static void harepl_al_work(struct work_struct *work)
 {
 	struct harepl_al *al = container_of(work, struct harepl_al, work);
 	struct harepl_resource *res = container_of(al, struct harepl_resource, al);
-	unsigned int i, n, nevicted;
+	unsigned int n, nevicted;
 	struct harepl_req *req, *tmp;
-	u32 first, last, *ext, *evicted;
+	u32 first, last;
 	LIST_HEAD(go);
-	int added, ret;
+	int added;
 
 	mutex_lock(&al->io_mutex);
-	ext = al->scratch_ext;
-	evicted = al->scratch_evicted;
 	for (;;) {
 		nevicted = 0;
-		n = 0;
 		spin_lock_irq(&al->lock);
-		added = al->disabled ? 0 : harepl_al_plan(al, evicted, &nevicted);
-		for (i = 0; i < al->nr; i++)
-			if (al->ext[i] != HAREPL_AL_NONE)
-				ext[n++] = al->ext[i];
+		added = al->disabled ? 0 :
+			harepl_al_plan(al, al->scratch_evicted, &nevicted);
+		n = harepl_al_snapshot(al, al->scratch_ext);
 		spin_unlock_irq(&al->lock);
-		if (added) {
-			/*
-			 * Before the log forgets an extent, the writes that
-			 * completed in it are on stable storage (the data
-			 * disk's cache flushed), and so are its bitmap bits.
-			 */
-			ret = nevicted ? blkdev_issue_flush(res->data_bdev) : 0;
-			for (i = 0; i < nevicted && !ret; i++)
-				ret = harepl_bm_flush_range(res, (sector_t)evicted[i] *
-							    HAREPL_AL_EXTENT_SECTORS,
-							    HAREPL_AL_EXTENT_SECTORS);
-			if (!ret)
-				ret = harepl_al_write(res, ext, n);
-			if (ret) {
-				harepl_al_fail_waiting(res);
-				break;
-			}
-			spin_lock_irq(&al->lock);
-			bitmap_zero(al->pending, al->nr);
-			spin_unlock_irq(&al->lock);
+		if (added && harepl_al_commit(res, n, nevicted)) {
+			harepl_al_fail_waiting(res);
+			break;
 		}
 		spin_lock_irq(&al->lock);
 		list_for_each_entry_safe(req, tmp, &al->waiting, al_node) {
@@ -468,6 +500,66 @@ static void harepl_al_work(struct work_struct *work)
 		}
 	}
 	mutex_unlock(&al->io_mutex);
+}
+
+/**
+ * harepl_al_begin_peer() - record a replicated write before it is submitted
+ * @res: the resource, secondary
+ * @sector: first sector of the write
+ * @sectors: its length, at most two extents
+ *
+ * For a secondary's receive thread. The write is acknowledged once it has
+ * completed, possibly into the disk's volatile cache, and the primary then
+ * forgets it: should this node lose power, the log names the extents such
+ * writes may be missing from, harepl_al_recover() marks them out of sync at
+ * the next start, and the primary resyncs them. Sleeps for a transaction
+ * when an extent is new to the set.
+ *
+ * Return: 0 (references taken), -EAGAIN when every entry of the set is in
+ * use (wait for writes in flight, then call again), or -EIO: the log failed.
+ */
+int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
+			 u64 sectors)
+{
+	struct harepl_al *al = &res->al;
+	unsigned int n, nevicted = 0;
+	u32 first, last;
+	int added, ret = 0;
+
+	harepl_al_range(sector, sectors, &first, &last);
+	spin_lock_irq(&al->lock);
+	if (!al->disabled && harepl_al_have(al, first, last)) {
+		harepl_al_ref(al, first, last);
+		spin_unlock_irq(&al->lock);
+		return 0;
+	}
+	spin_unlock_irq(&al->lock);
+
+	mutex_lock(&al->io_mutex);
+	spin_lock_irq(&al->lock);
+	if (al->disabled) {
+		spin_unlock_irq(&al->lock);
+		ret = -EIO;
+		goto out;
+	}
+	added = harepl_al_add(al, first, last, al->scratch_evicted, &nevicted);
+	n = harepl_al_snapshot(al, al->scratch_ext);
+	spin_unlock_irq(&al->lock);
+	if (added && harepl_al_commit(res, n, nevicted)) {
+		harepl_al_fail_waiting(res);
+		ret = -EIO;
+		goto out;
+	}
+	/* io_mutex held: no transaction evicts them before the reference */
+	spin_lock_irq(&al->lock);
+	if (harepl_al_have(al, first, last))
+		harepl_al_ref(al, first, last);
+	else
+		ret = -EAGAIN;
+	spin_unlock_irq(&al->lock);
+out:
+	mutex_unlock(&al->io_mutex);
+	return ret;
 }
 
 /**

@@ -49,6 +49,8 @@ int harepl_al_load(struct harepl_resource *res, char **error);
 int harepl_al_recover(struct harepl_resource *res);
 void harepl_al_free(struct harepl_resource *res);
 int harepl_al_begin(struct harepl_resource *res, struct harepl_req *req);
+int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
+			 u64 sectors);
 void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors);
 void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors);
 int harepl_al_clean(struct harepl_resource *res);

@@ -211,6 +211,8 @@ static void harepl_rreq_endio(struct bio *bio)
 	bio_for_each_segment_all(bv, bio, iter)
 		__free_page(bv->bv_page);
 	bio_put(bio);
+	if (rr->al_held)
+		harepl_al_put(peer->res, rr->sector, rr->size >> SECTOR_SHIFT);
 	if (rr->status && !rr->aborted)
 		pr_err_ratelimited("%s: replicated write at sector %llu failed: %d\n",
 				   peer->res->name, rr->sector, rr->status);
@@ -305,12 +307,38 @@ static const char *harepl_check_range(struct harepl_resource *res, u16 type,
 		return size || len || sector ? "flush with data" : NULL;
 	if (!size || size % lbs || (sector << SECTOR_SHIFT) % lbs)
 		return "misaligned or empty request";
+	if (size > HAREPL_WIRE_MAX_DATA)
+		return "request larger than a packet may carry";
 	if (type == HAREPL_WIRE_DATA ? len != size : len != 0)
 		return "payload length does not match the request";
 	if (check_add_overflow(sector, (u64)(size >> SECTOR_SHIFT), &end) ||
 	    end > res->md.data_sectors)
 		return "request beyond the device";
 	return NULL;
+}
+
+/*
+ * Records a replicated write's extents in the write-intent log before it
+ * is submitted (harepl_al_begin_peer()). When every entry of the hot set is
+ * in use, the writes in flight complete first: then none is.
+ */
+static int harepl_recv_al_begin(struct harepl_peer *peer,
+				struct harepl_rreq *rr)
+{
+	u64 sectors = rr->size >> SECTOR_SHIFT;
+	int ret;
+
+	ret = harepl_al_begin_peer(peer->res, rr->sector, sectors);
+	if (ret == -EAGAIN) {
+		harepl_wait_applied(peer, 1);
+		ret = harepl_al_begin_peer(peer->res, rr->sector, sectors);
+	}
+	if (ret)
+		pr_err_ratelimited("%s: write-intent log: replicated write at sector %llu refused: %d\n",
+				   peer->res->name, rr->sector, ret);
+	else
+		rr->al_held = true;
+	return ret;
 }
 
 static int harepl_recv_write(struct harepl_peer *peer,
@@ -415,8 +443,13 @@ static int harepl_recv_write(struct harepl_peer *peer,
 		peer->apply_epoch = epoch;
 	}
 	harepl_wait_applied(peer, HAREPL_MAX_APPLYING);
+	if (type != HAREPL_WIRE_FLUSH && harepl_recv_al_begin(peer, rr))
+		bio->bi_status = BLK_STS_IOERR;	/* answered with the error */
 	atomic_inc(&peer->applying);
-	submit_bio(bio);
+	if (bio->bi_status)
+		bio_endio(bio);
+	else
+		submit_bio(bio);
 	return 0;
 }
 

@@ -21,6 +21,7 @@ struct harepl_rreq {
 	u8 payload[HAREPL_WIRE_CSUM_MAX_CHUNKS / 8];
 	bool ack;			/* the primary waits for it */
 	bool aborted;			/* never submitted: payload incomplete */
+	bool al_held;			/* holds its write-intent extents */
 };
 
 #endif
