@@ -180,7 +180,8 @@ static int harepl_al_write(struct harepl_resource *res, const u32 *ext,
  * @res: a new resource, now live
  *
  * Every extent of the log is marked out of sync in every slot in use, the
- * bitmap written, then an empty transaction.
+ * bitmap written, a node that did not crash as primary marked Outdated,
+ * then an empty transaction.
  *
  * Return: 0 or a negative errno (logged; the log stays as it was, so
  * nothing is forgotten).
@@ -189,6 +190,7 @@ int harepl_al_recover(struct harepl_resource *res)
 {
 	struct harepl_al *al = &res->al;
 	unsigned int i, n = 0, slot;
+	bool outdate;
 	int ret;
 
 	for (i = 0; i < al->nr; i++) {
@@ -207,6 +209,25 @@ int harepl_al_recover(struct harepl_resource *res)
 		res->name, n, n == 1 ? "" : "s",
 		n * (HAREPL_AL_EXTENT_SECTORS >> 11));
 	ret = harepl_bm_flush(res);
+	/*
+	 * Not a crashed primary: the log named writes applied for a primary,
+	 * which this disk may have lost with its volatile cache. Outdated
+	 * until a resync brings them back, so it is not promoted without
+	 * --force and never becomes the source of that resync.
+	 */
+	mutex_lock(&res->md_mutex);
+	outdate = !(res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) &&
+		  (res->md.flags & HAREPL_MDF_UPTODATE);
+	if (outdate && !ret) {
+		res->md.flags &= ~HAREPL_MDF_UPTODATE;
+		ret = harepl_md_write(res);
+	}
+	mutex_unlock(&res->md_mutex);
+	if (outdate) {
+		pr_warn("%s: crashed as secondary: disk Outdated until a resync\n",
+			res->name);
+		harepl_resource_set_disk(res, HAREPL_DISK_OUTDATED);
+	}
 	if (!ret)
 		ret = harepl_al_write(res, NULL, 0);
 	if (ret) {
@@ -361,11 +382,11 @@ static int harepl_al_victim(struct harepl_al *al)
 /*
  * Adds the extents of [first, last] missing from the set, evicting idle
  * ones, and marks them pending; records the evicted extents in @evicted.
- * Called with @al->lock held. Returns how many were added: fewer than were
- * missing when every entry is in use.
+ * Called with @al->lock held. Returns how many were added, with *@full set
+ * when one did not fit: every entry is in use.
  */
 static int harepl_al_add(struct harepl_al *al, u32 first, u32 last,
-			 u32 *evicted, unsigned int *nevicted)
+			 u32 *evicted, unsigned int *nevicted, bool *full)
 {
 	int v, added = 0;
 	u32 e;
@@ -374,8 +395,10 @@ static int harepl_al_add(struct harepl_al *al, u32 first, u32 last,
 		if (harepl_al_find(al, e) >= 0)
 			continue;
 		v = harepl_al_victim(al);
-		if (v < 0)
+		if (v < 0) {
+			*full = true;
 			break;
+		}
 		if (al->ext[v] != HAREPL_AL_NONE)
 			evicted[(*nevicted)++] = al->ext[v];
 		harepl_al_set(al, v, e);
@@ -392,12 +415,15 @@ static int harepl_al_plan(struct harepl_al *al, u32 *evicted,
 			  unsigned int *nevicted)
 {
 	struct harepl_req *req;
+	bool full = false;
 	u32 first, last;
 	int added = 0;
 
 	list_for_each_entry(req, &al->waiting, al_node) {
 		harepl_al_range(req->sector, req->sectors, &first, &last);
-		added += harepl_al_add(al, first, last, evicted, nevicted);
+		added += harepl_al_add(al, first, last, evicted, nevicted, &full);
+		if (full)
+			break;
 	}
 	return added;
 }
@@ -523,6 +549,7 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 {
 	struct harepl_al *al = &res->al;
 	unsigned int n, nevicted = 0;
+	bool full = false;
 	u32 first, last;
 	int added, ret = 0;
 
@@ -542,7 +569,8 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 		ret = -EIO;
 		goto out;
 	}
-	added = harepl_al_add(al, first, last, al->scratch_evicted, &nevicted);
+	added = harepl_al_add(al, first, last, al->scratch_evicted, &nevicted,
+			      &full);
 	n = harepl_al_snapshot(al, al->scratch_ext);
 	spin_unlock_irq(&al->lock);
 	if (added && harepl_al_commit(res, n, nevicted)) {

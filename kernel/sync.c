@@ -129,11 +129,17 @@ static bool harepl_in_history(const struct harepl_gens *g, u64 gen)
 	return false;
 }
 
-/* Which of two nodes with the same current id has the changes */
+/*
+ * Which of two nodes with the same current id has the changes: the
+ * primary, else the node that crashed as primary, else an UpToDate one (a
+ * node that crashed as secondary is Outdated, and its bits name what it
+ * may lack), else the one with bits.
+ */
 static int harepl_gens_score(const struct harepl_gens *g)
 {
-	return (g->flags & HAREPL_GENS_PRIMARY ? 4 : 0) +
-	       (g->flags & HAREPL_GENS_CRASHED_PRIMARY ? 2 : 0) +
+	return (g->flags & HAREPL_GENS_PRIMARY ? 8 : 0) +
+	       (g->flags & HAREPL_GENS_CRASHED_PRIMARY ? 4 : 0) +
+	       (g->flags & HAREPL_GENS_UPTODATE ? 2 : 0) +
 	       (g->oos_chunks ? 1 : 0);
 }
 
@@ -824,7 +830,21 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 {
 	bool diverge = forced;
 	unsigned int i, n = 0;
+	int ret;
 
+	if (primary) {
+		/*
+		 * Writes this node applied as a secondary reach stable storage
+		 * before its log stands for its own: after a crash as primary
+		 * it is the source for the extents of that log.
+		 */
+		ret = harepl_al_clean(res);
+		if (ret == -EBUSY)
+			ret = blkdev_issue_flush(res->data_bdev);
+		if (ret)
+			pr_warn("%s: cannot flush the data device on promotion: %d\n",
+				res->name, ret);
+	}
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
 	if (primary) {

@@ -712,6 +712,15 @@ static void c_discard_beyond(struct out *o)
 		add_req(o, HAREPL_WIRE_DISCARD, HAREPL_WIRE_F_ACK, opt.sectors - 8, 8192, 0);
 }
 
+/* within the device, but larger than the primary ever sends */
+static void c_discard_oversize(struct out *o)
+{
+	static const uint32_t sizes[] = { HAREPL_WIRE_MAX_DATA + 4096, 8 << 20 };
+
+	add_req(o, rnd_below(2) ? HAREPL_WIRE_DISCARD : HAREPL_WIRE_WRITE_ZEROES,
+		HAREPL_WIRE_F_ACK, 0, sizes[rnd_below(2)], 0);
+}
+
 static void c_discard_with_payload(struct out *o)
 {
 	add_req(o, rnd_below(2) ? HAREPL_WIRE_DISCARD : HAREPL_WIRE_WRITE_ZEROES,
@@ -763,6 +772,7 @@ static const struct cat cats[] = {
 	{ "data_misaligned", "secondary", P_FULL_PRIMARY, c_data_misaligned, false, 0 },
 	{ "data_oversize", "secondary", P_FULL_PRIMARY, c_data_oversize, false, 0 },
 	{ "discard_beyond", "secondary", P_FULL_PRIMARY, c_discard_beyond, false, 0 },
+	{ "discard_oversize", "secondary", P_FULL_PRIMARY, c_discard_oversize, false, 0 },
 	{ "discard_with_payload", "secondary", P_FULL_PRIMARY, c_discard_with_payload, false, 0 },
 	{ "zeroes_overflow", "secondary", P_FULL_PRIMARY, c_zeroes_overflow, false, 0 },
 	{ "flush_with_payload", "secondary", P_FULL_PRIMARY, c_flush_with_payload, false, 0 },

@@ -7,10 +7,10 @@
 # (wrong magic, checksum, type, flags or length, truncated packets, random
 # bytes, bad HELLOs, a wrong AUTH, packets before the handshake; after a
 # good handshake: two primaries, a STATE too small, requests to a primary,
-# unknown ACKs; against a secondary: requests beyond the device, overflowing
-# sectors, bad lengths and sizes). A must close every such connection,
-# log why, never oops, never write to its disk; afterwards it still serves
-# I/O and connects to a real peer.
+# unknown ACKs; against a secondary: requests beyond the device or over
+# 1 MiB, overflowing sectors, bad lengths and sizes). A must close every
+# such connection, log why, never oops, never write to its disk; afterwards
+# it still serves I/O and connects to a real peer.
 #
 # A is node 1 and the tool claims to be node 0: the lower id, whose
 # connection is the one that survives, so A must handshake with it.
@@ -86,6 +86,7 @@ reason() {
 	data_overflow | zeroes_overflow) echo 'beyond the device|overflow' ;;
 	data_len_mismatch | discard_with_payload) echo 'length|payload|match' ;;
 	data_misaligned) echo 'align|size|empty' ;;
+	discard_oversize) echo 'larger than a packet' ;;
 	flush_with_payload) echo 'flush|length|payload|too large' ;;
 	*) echo "no reason known for $1" ;;
 	esac
