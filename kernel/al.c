@@ -66,6 +66,7 @@ int harepl_al_load(struct harepl_resource *res, char **error)
 	INIT_WORK(&al->work, harepl_al_work);
 	mutex_init(&al->io_mutex);
 	atomic64_set(&al->transactions, 0);
+	al->peer_writes = res->md.flags & HAREPL_MDF_PEER_WRITES;
 	al->ext = kvmalloc_array(al->nr, sizeof(*al->ext), GFP_KERNEL);
 	al->refs = kvcalloc(al->nr, sizeof(*al->refs), GFP_KERNEL);
 	al->last_use = kvcalloc(al->nr, sizeof(*al->last_use), GFP_KERNEL);
@@ -175,13 +176,43 @@ static int harepl_al_write(struct harepl_resource *res, const u32 *ext,
 	return 0;
 }
 
+/*
+ * Records in the superblock whether the log may name writes applied for a
+ * primary (@on), with more @flags cleared; called with @al->io_mutex held,
+ * or before the resource is live.
+ */
+static int harepl_al_set_peer_writes(struct harepl_resource *res, bool on,
+				     u32 clear)
+{
+	u32 old;
+	int ret;
+
+	mutex_lock(&res->md_mutex);
+	old = res->md.flags;
+	if (on)
+		res->md.flags |= HAREPL_MDF_PEER_WRITES;
+	else
+		res->md.flags &= ~HAREPL_MDF_PEER_WRITES;
+	res->md.flags &= ~clear;
+	ret = res->md.flags == old ? 0 : harepl_md_write(res);
+	if (ret)
+		res->md.flags = old;
+	else
+		res->al.peer_writes = on;
+	mutex_unlock(&res->md_mutex);
+	return ret;
+}
+
 /**
  * harepl_al_recover() - after an unclean stop, mark the logged extents
  * @res: a new resource, now live
  *
- * Every extent of the log is marked out of sync in every slot in use, the
- * bitmap written, a node that did not crash as primary marked Outdated,
- * then an empty transaction.
+ * Every extent of the log is marked out of sync in every slot in use and
+ * the bitmap written. If the log named writes applied for a primary
+ * (HAREPL_MDF_PEER_WRITES) and this node did not crash as primary, its
+ * disk may have lost them with its volatile cache: it becomes Outdated
+ * until a resync brings them back, so it is not promoted without --force
+ * and is never the source of that resync. Then an empty transaction.
  *
  * Return: 0 or a negative errno (logged; the log stays as it was, so
  * nothing is forgotten).
@@ -204,27 +235,20 @@ int harepl_al_recover(struct harepl_resource *res)
 		n++;
 	}
 	if (!n)
-		return 0;
+		return al->peer_writes ? harepl_al_set_peer_writes(res, false, 0) : 0;
 	pr_warn("%s: not stopped cleanly: %u write-intent extent%s (%u MiB) marked out of sync\n",
 		res->name, n, n == 1 ? "" : "s",
 		n * (HAREPL_AL_EXTENT_SECTORS >> 11));
-	ret = harepl_bm_flush(res);
-	/*
-	 * Not a crashed primary: the log named writes applied for a primary,
-	 * which this disk may have lost with its volatile cache. Outdated
-	 * until a resync brings them back, so it is not promoted without
-	 * --force and never becomes the source of that resync.
-	 */
-	mutex_lock(&res->md_mutex);
-	outdate = !(res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) &&
+	/* a crashed primary is the source for its log, whatever it held */
+	outdate = al->peer_writes &&
+		  !(res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) &&
 		  (res->md.flags & HAREPL_MDF_UPTODATE);
-	if (outdate && !ret) {
-		res->md.flags &= ~HAREPL_MDF_UPTODATE;
-		ret = harepl_md_write(res);
-	}
-	mutex_unlock(&res->md_mutex);
+	ret = harepl_bm_flush(res);
+	if (!ret && al->peer_writes)
+		ret = harepl_al_set_peer_writes(res, false,
+						outdate ? HAREPL_MDF_UPTODATE : 0);
 	if (outdate) {
-		pr_warn("%s: crashed as secondary: disk Outdated until a resync\n",
+		pr_warn("%s: crashed while applying a primary's writes: disk Outdated until a resync\n",
 			res->name);
 		harepl_resource_set_disk(res, HAREPL_DISK_OUTDATED);
 	}
@@ -555,7 +579,8 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 
 	harepl_al_range(sector, sectors, &first, &last);
 	spin_lock_irq(&al->lock);
-	if (!al->disabled && harepl_al_have(al, first, last)) {
+	if (!al->disabled && READ_ONCE(al->peer_writes) &&
+	    harepl_al_have(al, first, last)) {
 		harepl_al_ref(al, first, last);
 		spin_unlock_irq(&al->lock);
 		return 0;
@@ -563,6 +588,11 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 	spin_unlock_irq(&al->lock);
 
 	mutex_lock(&al->io_mutex);
+	/* on disk before the first such write: a crash then outdates us */
+	if (!al->peer_writes && harepl_al_set_peer_writes(res, true, 0)) {
+		ret = -EIO;
+		goto out;
+	}
 	spin_lock_irq(&al->lock);
 	if (al->disabled) {
 		spin_unlock_irq(&al->lock);
@@ -588,6 +618,46 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 out:
 	mutex_unlock(&al->io_mutex);
 	return ret;
+}
+
+/**
+ * harepl_al_secondary_idle() - a secondary's primary is gone: clean the log
+ * @res: the resource, secondary
+ *
+ * When the primary demotes or its connection ends, the writes applied for
+ * it are flushed and the log emptied, so that a crash of this idle node
+ * does not mark it Outdated (harepl_al_recover()) for writes that are on
+ * stable storage. Nothing happens while writes are in flight.
+ */
+void harepl_al_secondary_idle(struct harepl_resource *res)
+{
+	int ret = harepl_al_clean(res);
+
+	if (ret && ret != -EBUSY)
+		pr_warn("%s: cannot empty the write-intent log: %d\n", res->name, ret);
+}
+
+/**
+ * harepl_al_promote() - before a secondary becomes primary
+ * @res: the resource
+ *
+ * The writes it applied as a secondary reach stable storage and leave the
+ * log before the log stands for its own writes: after a crash as primary,
+ * a node is the source for the extents of its log. With writes still in
+ * flight, only the data device is flushed.
+ */
+void harepl_al_promote(struct harepl_resource *res)
+{
+	int ret;
+
+	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+		return;
+	ret = harepl_al_clean(res);
+	if (ret == -EBUSY)
+		ret = blkdev_issue_flush(res->data_bdev);
+	if (ret)
+		pr_warn("%s: cannot flush the data device before promotion: %d\n",
+			res->name, ret);
 }
 
 /**
@@ -622,6 +692,8 @@ int harepl_al_clean(struct harepl_resource *res)
 		ret = harepl_bm_flush(res);
 	if (!ret && n)
 		ret = harepl_al_write(res, NULL, 0);
+	if (!ret && al->peer_writes)
+		ret = harepl_al_set_peer_writes(res, false, 0);
 	mutex_unlock(&al->io_mutex);
 	return ret;
 }

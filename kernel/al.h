@@ -18,8 +18,10 @@ struct harepl_req;
  *
  * Locking: @lock (spinlock, taken from bio completion) protects @ext,
  * @refs, @last_use, @pending, @hash, @node, @waiting, @tick and @disabled.
- * @io_mutex serialises transactions (@work, and harepl_al_clean()) and
- * protects @seq, @next, @page and the scratch arrays. Nothing allocates
+ * @io_mutex serialises transactions (@work, harepl_al_begin_peer() and
+ * harepl_al_clean()) and protects @seq, @next, @page and the scratch
+ * arrays; @peer_writes changes under it and res->md_mutex, and is read
+ * without a lock by harepl_al_begin_peer()'s fast path. Nothing allocates
  * memory after harepl_al_load().
  */
 struct harepl_al {
@@ -43,6 +45,7 @@ struct harepl_al {
 	unsigned int blocks;		/* ring size */
 	atomic64_t transactions;
 	bool disabled;			/* an I/O error: writes fail */
+	bool peer_writes;		/* HAREPL_MDF_PEER_WRITES is on disk */
 };
 
 int harepl_al_load(struct harepl_resource *res, char **error);
@@ -54,5 +57,7 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors);
 void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors);
 int harepl_al_clean(struct harepl_resource *res);
+void harepl_al_secondary_idle(struct harepl_resource *res);
+void harepl_al_promote(struct harepl_resource *res);
 
 #endif

@@ -317,6 +317,14 @@ static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 	if (info->attrs[HAREPL_A_ROLE_FLAGS])
 		flags = nla_get_u32(info->attrs[HAREPL_A_ROLE_FLAGS]);
 
+	if (nla_get_u32(info->attrs[HAREPL_A_RES_ROLE]) == HAREPL_ROLE_PRIMARY) {
+		res = harepl_nl_hold(info);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		harepl_al_promote(res);
+		harepl_resource_put(res);
+	}
+
 	mutex_lock(&harepl_lock);
 	res = harepl_nl_lookup(info);
 	if (IS_ERR(res)) {

@@ -302,6 +302,8 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	/* writes we received: let them reach our disk, then drop their ACKs */
 	wait_event(peer->apply_wq, !atomic_read(&peer->applying));
 	flush_work(&peer->ack_work);
+	if (READ_ONCE(res->role) == HAREPL_ROLE_SECONDARY)
+		harepl_al_secondary_idle(res);
 	/* writes we sent: the peer will never ACK them */
 	xa_for_each(&peer->inflight, idx, entry)
 		if (xa_erase_bh(&peer->inflight, idx) == entry)

@@ -483,7 +483,7 @@ static int harepl_recv_state(struct harepl_peer *peer, u32 len,
 			     const char **why)
 {
 	struct harepl_wire_state st;
-	u32 role, disk;
+	u32 role, disk, was;
 	int ret;
 
 	if (len != sizeof(st)) {
@@ -507,11 +507,18 @@ static int harepl_recv_state(struct harepl_peer *peer, u32 len,
 		return -EPROTO;
 	}
 	spin_lock(&peer->lock);
+	was = peer->peer_role;
 	peer->peer_role = role;
 	peer->peer_disk = disk;
 	peer->have_state = true;
 	spin_unlock(&peer->lock);
 	harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+	/* our primary demoted: its writes are all here; let them be on disk */
+	if (was == HAREPL_ROLE_PRIMARY && role != HAREPL_ROLE_PRIMARY &&
+	    READ_ONCE(peer->res->role) == HAREPL_ROLE_SECONDARY) {
+		harepl_wait_applied(peer, 1);
+		harepl_al_secondary_idle(peer->res);
+	}
 	return 0;
 }
 

@@ -702,7 +702,9 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 	mutex_lock(&res->md_mutex);
 	res->md.slots[peer->slot].gen_bitmap = 0;
 	res->md.slots[peer->slot].flags = 0;
-	res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+	/* what it logged as primary is resynced; a primary keeps the mark */
+	if (READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY)
+		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	harepl_bm_flush(res);
@@ -830,21 +832,7 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 {
 	bool diverge = forced;
 	unsigned int i, n = 0;
-	int ret;
 
-	if (primary) {
-		/*
-		 * Writes this node applied as a secondary reach stable storage
-		 * before its log stands for its own: after a crash as primary
-		 * it is the source for the extents of that log.
-		 */
-		ret = harepl_al_clean(res);
-		if (ret == -EBUSY)
-			ret = blkdev_issue_flush(res->data_bdev);
-		if (ret)
-			pr_warn("%s: cannot flush the data device on promotion: %d\n",
-				res->name, ret);
-	}
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
 	if (primary) {

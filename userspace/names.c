@@ -40,6 +40,7 @@ static const struct {
 	{ HAREPL_MDF_WAS_PRIMARY,	"was-primary" },
 	{ HAREPL_MDF_CRASHED_PRIMARY,	"crashed-primary" },
 	{ HAREPL_MDF_INTERNAL,		"internal" },
+	{ HAREPL_MDF_PEER_WRITES,	"peer-writes" },
 };
 
 _Static_assert(ARRAY_SIZE(roles) == __HAREPL_ROLE_MAX, "role names");

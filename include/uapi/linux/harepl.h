@@ -623,7 +623,9 @@ enum harepl_md_flag {
 	HAREPL_MDF_WAS_PRIMARY	   = 1U << 2,
 	HAREPL_MDF_CRASHED_PRIMARY = 1U << 3,
 	HAREPL_MDF_INTERNAL	   = 1U << 4,	/* metadata on the data dev */
-	__HAREPL_MDF_ALL	   = 0x1f
+	/* the write-intent log may name writes applied for a primary */
+	HAREPL_MDF_PEER_WRITES	   = 1U << 5,
+	__HAREPL_MDF_ALL	   = 0x3f
 };
 
 /*
