@@ -627,7 +627,8 @@ out:
  * When the primary demotes or its connection ends, the writes applied for
  * it are flushed and the log emptied, so that a crash of this idle node
  * does not mark it Outdated (harepl_al_recover()) for writes that are on
- * stable storage. Nothing happens while writes are in flight.
+ * stable storage, and crashed-primary is cleared if a demotion left it.
+ * Nothing happens while writes are in flight.
  */
 void harepl_al_secondary_idle(struct harepl_resource *res)
 {
@@ -635,29 +636,15 @@ void harepl_al_secondary_idle(struct harepl_resource *res)
 
 	if (ret && ret != -EBUSY)
 		pr_warn("%s: cannot empty the write-intent log: %d\n", res->name, ret);
-}
-
-/**
- * harepl_al_promote() - before a secondary becomes primary
- * @res: the resource
- *
- * The writes it applied as a secondary reach stable storage and leave the
- * log before the log stands for its own writes: after a crash as primary,
- * a node is the source for the extents of its log. With writes still in
- * flight, only the data device is flushed.
- */
-void harepl_al_promote(struct harepl_resource *res)
-{
-	int ret;
-
-	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+	if (ret || READ_ONCE(res->role) != HAREPL_ROLE_SECONDARY)
 		return;
-	ret = harepl_al_clean(res);
-	if (ret == -EBUSY)
-		ret = blkdev_issue_flush(res->data_bdev);
-	if (ret)
-		pr_warn("%s: cannot flush the data device before promotion: %d\n",
-			res->name, ret);
+	/* a demotion that found writes in flight left it set */
+	mutex_lock(&res->md_mutex);
+	if (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) {
+		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+		harepl_md_write(res);
+	}
+	mutex_unlock(&res->md_mutex);
 }
 
 /**
@@ -694,6 +681,14 @@ int harepl_al_clean(struct harepl_resource *res)
 		ret = harepl_al_write(res, NULL, 0);
 	if (!ret && al->peer_writes)
 		ret = harepl_al_set_peer_writes(res, false, 0);
+	if (ret) {
+		/* the set is forgotten in memory, not on disk: no more transactions */
+		spin_lock_irq(&al->lock);
+		al->disabled = true;
+		spin_unlock_irq(&al->lock);
+		pr_err("%s: writes will fail: cannot empty the write-intent log: %d\n",
+		       res->name, ret);
+	}
 	mutex_unlock(&al->io_mutex);
 	return ret;
 }

@@ -58,6 +58,5 @@ void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors);
 void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors);
 int harepl_al_clean(struct harepl_resource *res);
 void harepl_al_secondary_idle(struct harepl_resource *res);
-void harepl_al_promote(struct harepl_resource *res);
 
 #endif

@@ -321,7 +321,10 @@ static int harepl_nl_set_role(struct sk_buff *skb, struct genl_info *info)
 		res = harepl_nl_hold(info);
 		if (IS_ERR(res))
 			return PTR_ERR(res);
-		harepl_al_promote(res);
+		mutex_lock(&res->conf_mutex);
+		if (!res->dying)
+			harepl_promote_prepare(res);
+		mutex_unlock(&res->conf_mutex);
 		harepl_resource_put(res);
 	}
 

@@ -297,6 +297,12 @@ int harepl_resource_set_role(struct harepl_resource *res,
 		NL_SET_ERR_MSG(extack, "refusing to promote: a connected peer is primary");
 		return -EBUSY;
 	}
+	/* harepl_promote_prepare() did not get them on stable storage */
+	if (role == HAREPL_ROLE_PRIMARY && READ_ONCE(res->al.peer_writes) && !force) {
+		NL_SET_ERR_MSG(extack,
+			       "refusing to promote: writes received from the former primary are not on stable storage yet (try again)");
+		return -EBUSY;
+	}
 	/* dm cannot tell writers from readers; DRBD also refuses any opener */
 	if (role == HAREPL_ROLE_SECONDARY &&
 	    atomic_read(&dm_disk(res->dm)->part0->bd_openers)) {

@@ -822,6 +822,41 @@ void harepl_peers_send_gens(struct harepl_resource *res)
 }
 
 /**
+ * harepl_promote_prepare() - before a secondary becomes primary
+ * @res: the resource, conf_mutex held, not dying
+ *
+ * The writes it applied for a former primary complete, reach stable
+ * storage and leave the log (harepl_al_clean() clears
+ * HAREPL_MDF_PEER_WRITES) before its log stands for its own writes: after
+ * a crash as primary a node is the source for the extents of its log.
+ * harepl_resource_set_role() refuses the promotion if that did not happen.
+ */
+void harepl_promote_prepare(struct harepl_resource *res)
+{
+	struct harepl_peer *peer;
+	unsigned int i;
+	int ret;
+
+	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY ||
+	    !READ_ONCE(res->al.peer_writes))
+		return;
+	down_read(&res->peers_rwsem);
+	for (i = 0; i < res->npeers; i++) {
+		peer = res->peers[i];
+		/* a primary peer or a resync to us makes it fail anyway */
+		if (READ_ONCE(peer->peer_role) != HAREPL_ROLE_PRIMARY &&
+		    harepl_peer_state(peer) != HAREPL_CONN_SYNC_TARGET)
+			wait_event_timeout(peer->apply_wq,
+					   !atomic_read(&peer->applying), 30 * HZ);
+	}
+	up_read(&res->peers_rwsem);
+	ret = harepl_al_clean(res);
+	if (ret && ret != -EBUSY)
+		pr_warn("%s: cannot empty the write-intent log before promotion: %d\n",
+			res->name, ret);
+}
+
+/**
  * harepl_gens_role_changed() - record a role change in the superblock
  * @res: the resource
  * @primary: the new role is primary
@@ -832,6 +867,7 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 {
 	bool diverge = forced;
 	unsigned int i, n = 0;
+	int ret;
 
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
@@ -850,8 +886,6 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 			diverge = true;		/* nobody ever followed */
 		if (diverge)
 			harepl_gens_diverge(res, true, false);
-	} else {
-		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	}
 	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
@@ -860,9 +894,22 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 	if (!primary &&
 	    !wait_event_timeout(res->range_wq, harepl_writes_idle(res), 30 * HZ))
 		pr_warn("%s: writes still in flight 30 s after demotion\n", res->name);
-	if (!primary && harepl_al_clean(res) == -EBUSY)
-		pr_info("%s: writes in flight: write-intent log left as it is\n",
-			res->name);
+	/*
+	 * Crashed-primary stays until the log is empty: while it names this
+	 * node's writes as primary, a crash makes the node their source.
+	 */
+	if (!primary) {
+		ret = harepl_al_clean(res);
+		if (ret == -EBUSY)
+			pr_info("%s: writes in flight: write-intent log left as it is\n",
+				res->name);
+		if (!ret) {
+			mutex_lock(&res->md_mutex);
+			res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
+			harepl_md_write(res);
+			mutex_unlock(&res->md_mutex);
+		}
+	}
 	if (diverge)
 		harepl_peers_send_gens(res);
 }

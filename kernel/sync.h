@@ -25,6 +25,7 @@ int harepl_sync_recv_bitmap(struct harepl_peer *peer, const void *runs, u32 len,
 void harepl_sync_done_source(struct harepl_peer *peer);
 void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens *g,
 			     bool verify);
+void harepl_promote_prepare(struct harepl_resource *res);
 void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 			      bool forced);
 void harepl_gens_peer_lost(struct harepl_peer *peer);
