@@ -588,8 +588,12 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 	spin_unlock_irq(&al->lock);
 
 	mutex_lock(&al->io_mutex);
-	/* on disk before the first such write: a crash then outdates us */
-	if (!al->peer_writes && harepl_al_set_peer_writes(res, true, 0)) {
+	/*
+	 * On disk before the first such write: a crash then outdates us. A
+	 * crashed-primary mark a demotion left no longer applies.
+	 */
+	if (!al->peer_writes &&
+	    harepl_al_set_peer_writes(res, true, HAREPL_MDF_CRASHED_PRIMARY)) {
 		ret = -EIO;
 		goto out;
 	}
@@ -636,11 +640,13 @@ void harepl_al_secondary_idle(struct harepl_resource *res)
 
 	if (ret && ret != -EBUSY)
 		pr_warn("%s: cannot empty the write-intent log: %d\n", res->name, ret);
-	if (ret || READ_ONCE(res->role) != HAREPL_ROLE_SECONDARY)
+	if (ret)
 		return;
 	/* a demotion that found writes in flight left it set */
 	mutex_lock(&res->md_mutex);
-	if (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) {
+	/* under md_mutex: a promotion sets it after the role, under it */
+	if (READ_ONCE(res->role) == HAREPL_ROLE_SECONDARY &&
+	    (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY)) {
 		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 		harepl_md_write(res);
 	}
@@ -683,9 +689,7 @@ int harepl_al_clean(struct harepl_resource *res)
 		ret = harepl_al_set_peer_writes(res, false, 0);
 	if (ret) {
 		/* the set is forgotten in memory, not on disk: no more transactions */
-		spin_lock_irq(&al->lock);
-		al->disabled = true;
-		spin_unlock_irq(&al->lock);
+		harepl_al_fail_waiting(res);
 		pr_err("%s: writes will fail: cannot empty the write-intent log: %d\n",
 		       res->name, ret);
 	}

@@ -300,7 +300,7 @@ int harepl_resource_set_role(struct harepl_resource *res,
 	/* harepl_promote_prepare() did not get them on stable storage */
 	if (role == HAREPL_ROLE_PRIMARY && READ_ONCE(res->al.peer_writes) && !force) {
 		NL_SET_ERR_MSG(extack,
-			       "refusing to promote: writes received from the former primary are not on stable storage yet (try again)");
+			       "refusing to promote: writes received from the former primary are not on stable storage yet (try again; if it persists, see the kernel log, or use --force)");
 		return -EBUSY;
 	}
 	/* dm cannot tell writers from readers; DRBD also refuses any opener */
