@@ -177,28 +177,28 @@ static int harepl_al_write(struct harepl_resource *res, const u32 *ext,
 }
 
 /*
- * Records in the superblock whether the log may name writes applied for a
- * primary (@on), with more @flags cleared; called with @al->io_mutex held,
- * or before the resource is live.
+ * Sets and clears superblock flags for the log in one write (none if
+ * nothing changes) and keeps @al.peer_writes in step with
+ * HAREPL_MDF_PEER_WRITES; called with @al->io_mutex held, or before the
+ * resource is live. A primary keeps crashed-primary: the role is read
+ * under md_mutex, because a promotion sets the mark after the role, under
+ * it.
  */
-static int harepl_al_set_peer_writes(struct harepl_resource *res, bool on,
-				     u32 clear)
+static int harepl_al_md_flags(struct harepl_resource *res, u32 set, u32 clear)
 {
 	u32 old;
 	int ret;
 
 	mutex_lock(&res->md_mutex);
+	if (READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+		clear &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	old = res->md.flags;
-	if (on)
-		res->md.flags |= HAREPL_MDF_PEER_WRITES;
-	else
-		res->md.flags &= ~HAREPL_MDF_PEER_WRITES;
-	res->md.flags &= ~clear;
+	res->md.flags = (old | set) & ~clear;
 	ret = res->md.flags == old ? 0 : harepl_md_write(res);
 	if (ret)
 		res->md.flags = old;
 	else
-		res->al.peer_writes = on;
+		res->al.peer_writes = res->md.flags & HAREPL_MDF_PEER_WRITES;
 	mutex_unlock(&res->md_mutex);
 	return ret;
 }
@@ -235,7 +235,7 @@ int harepl_al_recover(struct harepl_resource *res)
 		n++;
 	}
 	if (!n)
-		return al->peer_writes ? harepl_al_set_peer_writes(res, false, 0) : 0;
+		return harepl_al_md_flags(res, 0, HAREPL_MDF_PEER_WRITES);
 	pr_warn("%s: not stopped cleanly: %u write-intent extent%s (%u MiB) marked out of sync\n",
 		res->name, n, n == 1 ? "" : "s",
 		n * (HAREPL_AL_EXTENT_SECTORS >> 11));
@@ -244,9 +244,9 @@ int harepl_al_recover(struct harepl_resource *res)
 		  !(res->md.flags & HAREPL_MDF_CRASHED_PRIMARY) &&
 		  (res->md.flags & HAREPL_MDF_UPTODATE);
 	ret = harepl_bm_flush(res);
-	if (!ret && al->peer_writes)
-		ret = harepl_al_set_peer_writes(res, false,
-						outdate ? HAREPL_MDF_UPTODATE : 0);
+	if (!ret)
+		ret = harepl_al_md_flags(res, 0, HAREPL_MDF_PEER_WRITES |
+					 (outdate ? HAREPL_MDF_UPTODATE : 0));
 	if (outdate) {
 		pr_warn("%s: crashed while applying a primary's writes: disk Outdated until a resync\n",
 			res->name);
@@ -593,7 +593,8 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 	 * crashed-primary mark a demotion left no longer applies.
 	 */
 	if (!al->peer_writes &&
-	    harepl_al_set_peer_writes(res, true, HAREPL_MDF_CRASHED_PRIMARY)) {
+	    harepl_al_md_flags(res, HAREPL_MDF_PEER_WRITES,
+			       HAREPL_MDF_CRASHED_PRIMARY)) {
 		ret = -EIO;
 		goto out;
 	}
@@ -631,8 +632,8 @@ out:
  * When the primary demotes or its connection ends, the writes applied for
  * it are flushed and the log emptied, so that a crash of this idle node
  * does not mark it Outdated (harepl_al_recover()) for writes that are on
- * stable storage, and crashed-primary is cleared if a demotion left it.
- * Nothing happens while writes are in flight.
+ * stable storage (and a crashed-primary mark a demotion left goes). Nothing
+ * happens while writes are in flight.
  */
 void harepl_al_secondary_idle(struct harepl_resource *res)
 {
@@ -640,22 +641,15 @@ void harepl_al_secondary_idle(struct harepl_resource *res)
 
 	if (ret && ret != -EBUSY)
 		pr_warn("%s: cannot empty the write-intent log: %d\n", res->name, ret);
-	if (ret)
-		return;
-	/* a demotion that found writes in flight left it set */
-	mutex_lock(&res->md_mutex);
-	/* under md_mutex: a promotion sets it after the role, under it */
-	if (READ_ONCE(res->role) == HAREPL_ROLE_SECONDARY &&
-	    (res->md.flags & HAREPL_MDF_CRASHED_PRIMARY)) {
-		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
-		harepl_md_write(res);
-	}
-	mutex_unlock(&res->md_mutex);
 }
 
 /**
  * harepl_al_clean() - empty the log when no write is in flight
  * @res: the resource, on demotion or removal
+ *
+ * After a data flush, the log is emptied and the superblock drops
+ * peer-writes and, on a node that is not primary, crashed-primary: the log
+ * no longer names writes this node could be the source or the target of.
  *
  * Return: 0, -EBUSY when writes are in flight, or an I/O error.
  */
@@ -685,8 +679,9 @@ int harepl_al_clean(struct harepl_resource *res)
 		ret = harepl_bm_flush(res);
 	if (!ret && n)
 		ret = harepl_al_write(res, NULL, 0);
-	if (!ret && al->peer_writes)
-		ret = harepl_al_set_peer_writes(res, false, 0);
+	if (!ret)
+		ret = harepl_al_md_flags(res, 0, HAREPL_MDF_PEER_WRITES |
+					 HAREPL_MDF_CRASHED_PRIMARY);
 	if (ret) {
 		/* the set is forgotten in memory, not on disk: no more transactions */
 		harepl_al_fail_waiting(res);

@@ -867,7 +867,6 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 {
 	bool diverge = forced;
 	unsigned int i, n = 0;
-	int ret;
 
 	down_read(&res->peers_rwsem);
 	mutex_lock(&res->md_mutex);
@@ -886,8 +885,8 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 			diverge = true;		/* nobody ever followed */
 		if (diverge)
 			harepl_gens_diverge(res, true, false);
+		harepl_md_write(res);
 	}
-	harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	up_read(&res->peers_rwsem);
 	/* demoted: let the writes already in flight finish first */
@@ -895,21 +894,13 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 	    !wait_event_timeout(res->range_wq, harepl_writes_idle(res), 30 * HZ))
 		pr_warn("%s: writes still in flight 30 s after demotion\n", res->name);
 	/*
-	 * Crashed-primary stays until the log is empty: while it names this
-	 * node's writes as primary, a crash makes the node their source.
+	 * Crashed-primary stays until the log is empty (harepl_al_clean()
+	 * drops it): while the log names this node's writes as primary, a
+	 * crash makes the node their source.
 	 */
-	if (!primary) {
-		ret = harepl_al_clean(res);
-		if (ret == -EBUSY)
-			pr_info("%s: writes in flight: write-intent log left as it is\n",
-				res->name);
-		if (!ret) {
-			mutex_lock(&res->md_mutex);
-			res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
-			harepl_md_write(res);
-			mutex_unlock(&res->md_mutex);
-		}
-	}
+	if (!primary && harepl_al_clean(res) == -EBUSY)
+		pr_info("%s: writes in flight: write-intent log left as it is\n",
+			res->name);
 	if (diverge)
 		harepl_peers_send_gens(res);
 }
