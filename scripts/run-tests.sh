@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tests.sh [-v] [TEST...] - boot qemu VMs and run the harepl tests in them.
+# run-tests.sh [-v] [-j JOBS] [TEST...] - boot qemu VMs and run the harepl
+# tests in them.
 #
 # TEST is a name without .sh; by default every tests/*.sh with a header line
 #	# harepl-test: vms=1 timeout=120 disks=256M,64M
@@ -13,6 +14,11 @@
 # netdev over two unix datagram sockets in build/check/<test>/ (either VM can
 # be killed and booted again). Output is KTAP; -v also streams the guest
 # consoles. Exit status 0 only if no test failed.
+#
+# One-VM tests run JOBS at a time (-j, or HAREPL_JOBS; default: the host's
+# CPUs, at most 2; -v runs one at a time), then the two-VM tests one at a
+# time. Tests are numbered in that order and their results are printed in
+# it, each test's lines together (build/check/.out/<number> keeps them).
 #
 # Kill-restart: a guest that writes "HAREPL-REQUEST kill-restart node<N>" to
 # its control port (ttyS1, build/check/<test>/control<N>.log; vm_kill_restart
@@ -40,16 +46,27 @@ cd "$SRC"
 export PATH="$PATH:/usr/sbin:/sbin"
 
 VERBOSE=0
-usage() { echo "usage: $0 [-v] [TEST...]" >&2; exit 2; }
-while getopts vh opt; do
+JOBS=${HAREPL_JOBS:-}
+usage() { echo "usage: $0 [-v] [-j JOBS] [TEST...]" >&2; exit 2; }
+while getopts vj:h opt; do
 	case $opt in
 	v) VERBOSE=1 ;;
+	j) JOBS=$OPTARG ;;
 	*) usage ;;
 	esac
 done
 shift $((OPTIND - 1))
 
 die() { echo "run-tests: $*" >&2; exit 2; }
+
+# one-VM tests at a time: one per host CPU, at most two
+if [ -z "$JOBS" ]; then
+	JOBS=$(nproc 2>/dev/null || echo 1)
+	[ "$JOBS" -le 2 ] || JOBS=2
+fi
+[[ $JOBS =~ ^[1-9][0-9]*$ ]] || die "-j $JOBS: must be a number of tests, 1 or more"
+# live consoles of two tests at once would be unreadable
+[ "$VERBOSE" -eq 0 ] || JOBS=1
 
 KVER=$("$(dirname "$0")/kver.sh")
 KERNEL=${KERNEL:-/boot/vmlinuz-$KVER}
@@ -113,9 +130,6 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null || true
 	done
 }
-trap cleanup EXIT
-trap 'echo "# interrupted" >&2; exit 130' INT TERM
-
 now_ms() { date +%s%3N; }
 
 # alive PID: is the process still running?
@@ -262,28 +276,35 @@ poll_requests() {
 	return 0
 }
 
-NPASS=0
-NFAIL=0
-NSKIP=0
-NUM=0
-echo "TAP version 13"
-echo "1..${#TESTS[@]}"
-
-for t in "${TESTS[@]}"; do
-	NUM=$((NUM + 1))
+# parse_header TEST: the test's header fields into vms, timeout, disks, mem
+# and smp; 1 (with the header in HEADER) if they are not valid
+parse_header() {
+	local kv
 	vms=1 timeout=120 disks=256M,64M mem=1024 smp=2
-	header=$(grep -m1 '^# harepl-test:' "tests/$t.sh" || true)
-	for kv in ${header#*:}; do
+	HEADER=$(grep -m1 '^# harepl-test:' "tests/$1.sh" || true)
+	for kv in ${HEADER#*:}; do
 		case $kv in
-		vms=* | timeout=* | disks=* | mem=* | smp=*) declare "${kv%%=*}=${kv#*=}" ;;
-		*) echo "# $t: unknown header field '$kv' ignored" ;;
+		vms=* | timeout=* | disks=* | mem=* | smp=*) declare -g "${kv%%=*}=${kv#*=}" ;;
+		*) echo "# $1: unknown header field '$kv' ignored" ;;
 		esac
 	done
-	if ! [[ $vms =~ ^[12]$ && $timeout =~ ^[0-9]+$ ]]; then
+	[[ $vms =~ ^[12]$ && $timeout =~ ^[0-9]+$ ]]
+}
+
+# run_one NUM TEST: boot TEST's VMs, wait for them and print its KTAP result
+# line (ok NUM TEST, not ok NUM TEST or ok NUM TEST # SKIP) and its notes.
+# Runs in a subshell of its own: its VMs die with it.
+run_one() {
+	local NUM=$1 t=$2
+	PIDS=()
+	TAILS=()
+	trap cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	if ! parse_header "$t"; then
 		echo "not ok $NUM $t"
-		echo "# bad header: '$header' (vms must be 1 or 2, timeout in seconds)"
-		NFAIL=$((NFAIL + 1))
-		continue
+		echo "# bad header: '$HEADER' (vms must be 1 or 2, timeout in seconds)"
+		return
 	fi
 
 	dir=$CHECKDIR/$t
@@ -452,13 +473,11 @@ for t in "${TESTS[@]}"; do
 	case $verdict in
 	pass)
 		echo "ok $NUM $t"
-		NPASS=$((NPASS + 1))
 		rm -f "$dir"/*.img "$dir"/*.sock
 		;;
 	skip)
 		reason=$(tr -d '\r' <"$dir/console0.log" | sed -n 's/^# SKIP: //p' | head -n 1)
 		echo "ok $NUM $t # SKIP ${reason:-all test cases skipped}"
-		NSKIP=$((NSKIP + 1))
 		rm -f "$dir"/*.img "$dir"/*.sock
 		;;
 	*)
@@ -476,7 +495,6 @@ for t in "${TESTS[@]}"; do
 				tail -n 10 "$dir/qemu$n.err" | sed 's/^/# /'
 			fi
 		done
-		NFAIL=$((NFAIL + 1))
 		;;
 	esac
 	boots=""
@@ -486,8 +504,101 @@ for t in "${TESTS[@]}"; do
 	done
 	[ -z "$RESTARTS" ] || boots="$boots restarts$RESTARTS,"
 	echo "# $t: ${boots# } wall $((wall / 1000)).$(printf '%03d' $((wall % 1000)) | cut -c1)s, results ${results[*]}"
-	PIDS=()
-	TAILS=()
+}
+NPASS=0
+NFAIL=0
+NSKIP=0
+
+# Order: the one-VM tests first, JOBS at a time; then the two-VM tests, one
+# at a time (two guests already take two host CPUs, and a test that kills
+# and restarts a VM is the most sensitive to a loaded host).
+ONE=()
+TWO=()
+for t in "${TESTS[@]}"; do
+	if parse_header "$t" >/dev/null && [ "$vms" -eq 2 ]; then
+		TWO+=("$t")
+	else
+		ONE+=("$t")
+	fi
+done
+ORDER=("${ONE[@]}" "${TWO[@]}")
+
+OUTDIR=$CHECKDIR/.out
+rm -rf "$OUTDIR"
+mkdir -p "$OUTDIR"
+declare -A RUNNING=() # subshell pid -> test number
+ENDED=()
+NEXT=1
+
+# tally NUM: count test NUM's result from its KTAP line
+tally() {
+	local line
+	line=$(grep -m1 -E '^(not )?ok [0-9]+ ' "$OUTDIR/$1" || true)
+	case $line in
+	"ok "*"# SKIP"*) NSKIP=$((NSKIP + 1)) ;;
+	"ok "*) NPASS=$((NPASS + 1)) ;;
+	*)
+		NFAIL=$((NFAIL + 1))
+		# a runner that died before its verdict still counts, and says so
+		[ -n "$line" ] || printf 'not ok %s %s\n# %s: the runner died before a verdict\n' \
+			"$1" "${ORDER[$1 - 1]}" "${ORDER[$1 - 1]}"
+		;;
+	esac
+}
+
+# flush: print, in order, the results of the tests that ended
+flush() {
+	while [ "${ENDED[NEXT]:-0}" -eq 1 ]; do
+		[ "$JOBS" -eq 1 ] || cat "$OUTDIR/$NEXT"
+		tally "$NEXT"
+		NEXT=$((NEXT + 1))
+	done
+}
+
+# reap: wait for one running test to end
+reap() {
+	local pid=""
+	wait -n -p pid "${!RUNNING[@]}" || true
+	[ -n "$pid" ] || return 0
+	ENDED[${RUNNING[$pid]}]=1
+	unset "RUNNING[$pid]"
+	flush
+}
+
+stop_all() {
+	local p
+	for p in "${!RUNNING[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	wait
+}
+trap 'stop_all; cleanup' EXIT
+trap 'echo "# interrupted" >&2; exit 130' INT TERM
+
+echo "TAP version 13"
+echo "1..${#ORDER[@]}"
+num=0
+for t in "${ORDER[@]}"; do
+	num=$((num + 1))
+	parse_header "$t" >/dev/null || vms=1
+	if [ "$JOBS" -eq 1 ]; then
+		(run_one "$num" "$t") | tee "$OUTDIR/$num"
+		ENDED[num]=1
+		flush
+		continue
+	fi
+	# a two-VM test runs alone
+	limit=$JOBS
+	[ "$vms" -eq 1 ] || limit=1
+	while [ "${#RUNNING[@]}" -ge "$limit" ]; do
+		reap
+	done
+	(run_one "$num" "$t") >"$OUTDIR/$num" 2>&1 &
+	RUNNING[$!]=$num
+	[ "$vms" -eq 1 ] || reap
+done
+while [ "${#RUNNING[@]}" -gt 0 ]; do
+	reap
 done
 
 summary="$NPASS passed, $NFAIL failed"
