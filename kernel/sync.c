@@ -773,14 +773,18 @@ static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
 static bool harepl_gens_diverge(struct harepl_resource *res, bool always,
 				bool was_primary)
 {
+	unsigned long followers = 0;
 	bool changed = always;
 	int i;
 
 	for (i = 0; i < res->md.max_peers; i++) {
 		if (res->md.slots[i].node_id == HAREPL_MD_SLOT_FREE ||
-		    res->md.slots[i].gen_bitmap ||
-		    harepl_slot_in_sync(res, res->md.slots[i].node_id))
+		    res->md.slots[i].gen_bitmap)
 			continue;
+		if (harepl_slot_in_sync(res, res->md.slots[i].node_id)) {
+			followers |= BIT(i);
+			continue;
+		}
 		res->md.slots[i].gen_bitmap = res->md.gen_current;
 		res->md.slots[i].flags = was_primary ?
 					 HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT : 0;
@@ -792,9 +796,18 @@ static bool harepl_gens_diverge(struct harepl_resource *res, bool always,
 		unsigned int j;
 
 		harepl_md_new_current(res);
-		/* connected peers in sync follow the new id (GENS): expect it */
+		/*
+		 * Peers in sync follow the new id (our GENS has no bitmap id
+		 * for them): expect it. Only those judged in sync above: a
+		 * connection installed in between got our old ids in its
+		 * handshake and its slot has a bitmap id now, so the next
+		 * comparison must see the peer at the old id (we are its
+		 * source), not at ours (nothing to do).
+		 */
 		for (j = 0; j < res->npeers; j++) {
 			peer = res->peers[j];
+			if (!(followers & BIT(peer->slot)))
+				continue;
 			spin_lock(&peer->lock);
 			if (peer->state == HAREPL_CONN_CONNECTED &&
 			    peer->peer_gens.current_gen == old)
