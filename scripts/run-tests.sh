@@ -98,7 +98,8 @@ if [ $# -gt 0 ]; then
 		t=${t%.sh}
 		t=${t#tests/}
 		[ -f "tests/$t.sh" ] || die "no such test: tests/$t.sh"
-		TESTS+=("$t")
+		# once: two runs of a test at once would share its directory
+		[[ " ${TESTS[*]} " == *" $t "* ]] || TESTS+=("$t")
 	done
 else
 	for f in tests/*.sh; do
@@ -504,6 +505,9 @@ run_one() {
 	done
 	[ -z "$RESTARTS" ] || boots="$boots restarts$RESTARTS,"
 	echo "# $t: ${boots# } wall $((wall / 1000)).$(printf '%03d' $((wall % 1000)) | cut -c1)s, results ${results[*]}"
+	# all waited for: cleanup must not signal their (reusable) pids
+	PIDS=()
+	TAILS=()
 }
 NPASS=0
 NFAIL=0
@@ -555,19 +559,32 @@ flush() {
 	done
 }
 
-# reap: wait for one running test to end
+# ended PID: test PID's subshell ended
+ended() {
+	ENDED[${RUNNING[$1]}]=1
+	unset "RUNNING[$1]"
+}
+
+# reap: wait for one running test to end (flush prints it)
 reap() {
-	local pid=""
+	local pid="" p
 	wait -n -p pid "${!RUNNING[@]}" || true
-	[ -n "$pid" ] || return 0
-	ENDED[${RUNNING[$pid]}]=1
-	unset "RUNNING[$pid]"
-	flush
+	if [ -n "${pid:-}" ] && [ -n "${RUNNING[$pid]:-}" ]; then
+		ended "$pid"
+	else
+		# bash reaped it behind wait's back (killed by a signal): find it
+		for p in "${!RUNNING[@]}"; do
+			kill -0 "$p" 2>/dev/null && continue
+			wait "$p" 2>/dev/null || true
+			ended "$p"
+		done
+	fi
 }
 
 stop_all() {
 	local p
-	for p in "${!RUNNING[@]}"; do
+	# every background job: a test's subshell, or the tail showing it
+	for p in "${!RUNNING[@]}" $(jobs -p); do
 		kill -TERM "$p" 2>/dev/null || true
 	done
 	wait
@@ -581,24 +598,31 @@ num=0
 for t in "${ORDER[@]}"; do
 	num=$((num + 1))
 	parse_header "$t" >/dev/null || vms=1
-	if [ "$JOBS" -eq 1 ]; then
-		(run_one "$num" "$t") | tee "$OUTDIR/$num"
-		ENDED[num]=1
-		flush
-		continue
-	fi
-	# a two-VM test runs alone
+	# a two-VM test runs alone, and so does every test with -j 1
 	limit=$JOBS
 	[ "$vms" -eq 1 ] || limit=1
 	while [ "${#RUNNING[@]}" -ge "$limit" ]; do
 		reap
+		flush
 	done
+	: >"$OUTDIR/$num"
 	(run_one "$num" "$t") >"$OUTDIR/$num" 2>&1 &
 	RUNNING[$!]=$num
-	[ "$vms" -eq 1 ] || reap
+	if [ "$JOBS" -eq 1 ]; then
+		# one at a time: show its lines as they come (-v: the consoles)
+		tail --pid="$!" -s 0.2 -n +1 -f "$OUTDIR/$num" &
+		TAILPID=$!
+		reap
+		wait "$TAILPID" 2>/dev/null || true
+		flush
+	elif [ "$vms" -ne 1 ]; then
+		reap
+		flush
+	fi
 done
 while [ "${#RUNNING[@]}" -gt 0 ]; do
 	reap
+	flush
 done
 
 summary="$NPASS passed, $NFAIL failed"
