@@ -219,7 +219,7 @@ static int harepl_hs_gens(struct harepl_resource *res, struct socket *sock,
 	struct harepl_wire_gens me, him;
 	int ret;
 
-	harepl_gens_fill(out->peer, &me, 0);
+	harepl_gens_fill(out->peer, &me, 0, &out->sent);
 	ret = harepl_hs_send(sock, HAREPL_WIRE_GENS, &me, sizeof(me)) ?:
 	      harepl_hs_recv(sock, hs, HAREPL_WIRE_GENS, &him, sizeof(him), why);
 	if (ret)

@@ -256,6 +256,8 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->peer_role = hs->role;
 		peer->peer_disk = hs->disk;
 		peer->peer_gens = hs->gens;
+		peer->hs_sent = hs->sent;
+		peer->hs_check = true;
 		peer->rs_got_bitmap = false;
 		peer->have_state = true;
 		spin_lock(&peer->sq_lock);

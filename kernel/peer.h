@@ -160,8 +160,15 @@ struct harepl_peer {
 	int slot;			/* our bitmap slot for it */
 	struct crypto_shash *sha;	/* sha256, for CSUM */
 
-	/* what the peer told us of its generation ids */
+	/* what the peer told us of its generation ids (under @lock) */
 	struct harepl_gens peer_gens;
+	/*
+	 * Ours as the handshake sent them (under @lock), checked by the
+	 * first decision on the connection while @hs_check is set: the
+	 * peer decides on those, so a change in between is a reconnect.
+	 */
+	struct harepl_gens hs_sent;
+	bool hs_check;
 	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
 	bool discard_my_data;		/* until the first decision */
@@ -271,6 +278,7 @@ struct harepl_hs_result {
 	enum harepl_role role;
 	enum harepl_disk_state disk;
 	struct harepl_gens gens;
+	struct harepl_gens sent;	/* ours, as sent */
 };
 
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,

@@ -64,17 +64,22 @@ static void harepl_gens_mine(struct harepl_peer *peer, struct harepl_gens *g)
  * @peer: the receiver
  * @w: filled in
  * @bitmap_override: sent as bitmap id when not 0 (a full sync's new id)
+ * @sent: if not NULL, gets what @w says, in CPU order
  */
 void harepl_gens_fill(struct harepl_peer *peer, struct harepl_wire_gens *w,
-		      u64 bitmap_override)
+		      u64 bitmap_override, struct harepl_gens *sent)
 {
 	struct harepl_gens g;
 	int i;
 
 	harepl_gens_mine(peer, &g);
+	if (bitmap_override)
+		g.bitmap_gen = bitmap_override;
+	if (sent)
+		*sent = g;
 	memset(w, 0, sizeof(*w));
 	w->current_gen = cpu_to_be64(g.current_gen);
-	w->bitmap_gen = cpu_to_be64(bitmap_override ?: g.bitmap_gen);
+	w->bitmap_gen = cpu_to_be64(g.bitmap_gen);
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)
 		w->history[i] = cpu_to_be64(g.history[i]);
 	w->oos_chunks = cpu_to_be64(g.oos_chunks);
@@ -115,7 +120,7 @@ int harepl_send_gens(struct harepl_peer *peer, u16 type, u16 flags, u64 bitmap)
 {
 	struct harepl_wire_gens w;
 
-	harepl_gens_fill(peer, &w, bitmap);
+	harepl_gens_fill(peer, &w, bitmap, NULL);
 	return harepl_send_packet(peer, type, flags, 0, 0, 0, 0, &w, sizeof(w));
 }
 
@@ -141,6 +146,22 @@ static int harepl_gens_score(const struct harepl_gens *g)
 	       (g->flags & HAREPL_GENS_CRASHED_PRIMARY ? 4 : 0) +
 	       (g->flags & HAREPL_GENS_UPTODATE ? 2 : 0) +
 	       (g->oos_chunks ? 1 : 0);
+}
+
+/*
+ * Would a peer that decided on @sent (our ids in the handshake) decide the
+ * same on @now? The chunk counts only by being zero or not: on a primary
+ * they grow with every write, and only the split-brain policies compare
+ * them (a mismatch there ends in a refused split brain, not in a resync).
+ */
+static bool harepl_gens_same(const struct harepl_gens *sent,
+			     const struct harepl_gens *now)
+{
+	return sent->current_gen == now->current_gen &&
+	       sent->bitmap_gen == now->bitmap_gen &&
+	       !memcmp(sent->history, now->history, sizeof(now->history)) &&
+	       sent->flags == now->flags && sent->after_sb == now->after_sb &&
+	       !sent->oos_chunks == !now->oos_chunks;
 }
 
 /*
@@ -538,13 +559,17 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	char sb_why[sizeof(peer->sb_reason)];
 	bool split = false, dmd;
 	const char *why = NULL;
-	struct harepl_gens mine, his;
+	struct harepl_gens mine, his, sent;
 	enum harepl_decision d;
+	bool first;
 
 	/* the worker after the handshake and ack_work may both get here */
 	mutex_lock(&peer->decide_mutex);
 	spin_lock(&peer->lock);
 	his = peer->peer_gens;
+	sent = peer->hs_sent;
+	first = peer->hs_check;
+	peer->hs_check = false;
 	if (peer->state != HAREPL_CONN_CONNECTED) {
 		spin_unlock(&peer->lock);
 		mutex_unlock(&peer->decide_mutex);
@@ -552,6 +577,19 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	}
 	spin_unlock(&peer->lock);
 	harepl_gens_mine(peer, &mine);
+	/*
+	 * The peer decides on what our handshake said. If our ids, role or
+	 * disk changed since (a promotion, a lost peer, an invalidate
+	 * during the handshake), the two decisions may not mirror each
+	 * other: one side waiting as SyncTarget for a source that decided
+	 * there was nothing to do. A GENS sent in the meantime found no
+	 * connection to go on. Start over with what holds now.
+	 */
+	if (first && !harepl_gens_same(&sent, &mine)) {
+		mutex_unlock(&peer->decide_mutex);
+		harepl_peer_drop(peer, "our ids or role changed during the handshake");
+		return;
+	}
 	d = harepl_decide(&mine, res->md.node_id, &his, peer->conf.node_id);
 	if (d == HAREPL_D_SPLIT) {
 		split = true;
@@ -763,6 +801,33 @@ static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
 }
 
 /*
+ * Will the peer in @slot follow our new id (harepl_sync_recv_gens())? It
+ * does when it is connected, at our current id, UpToDate, with nothing
+ * out of sync either way, and our GENS (from a primary) names no bitmap
+ * id for it. Caller holds md_mutex and peers_rwsem for reading.
+ */
+static bool harepl_slot_follows(struct harepl_resource *res, int slot)
+{
+	struct harepl_peer *peer;
+	bool ret = false;
+	unsigned int i;
+
+	for (i = 0; i < res->npeers; i++) {
+		peer = res->peers[i];
+		if (peer->slot != slot)
+			continue;
+		spin_lock(&peer->lock);
+		ret = peer->state == HAREPL_CONN_CONNECTED &&
+		      peer->peer_gens.current_gen == res->md.gen_current &&
+		      (peer->peer_gens.flags & HAREPL_GENS_UPTODATE) &&
+		      !peer->peer_gens.oos_chunks;
+		spin_unlock(&peer->lock);
+		return ret && !harepl_bm_count(res, slot);
+	}
+	return false;
+}
+
+/*
  * We write without some peer from now on: its slot remembers since when,
  * and whether we were primary at that split (@was_primary: we lost the
  * peer while primary; else a promotion without it), and the data gets a
@@ -781,7 +846,7 @@ static bool harepl_gens_diverge(struct harepl_resource *res, bool always,
 		if (res->md.slots[i].node_id == HAREPL_MD_SLOT_FREE ||
 		    res->md.slots[i].gen_bitmap)
 			continue;
-		if (harepl_slot_in_sync(res, res->md.slots[i].node_id)) {
+		if (harepl_slot_follows(res, i)) {
 			followers |= BIT(i);
 			continue;
 		}
@@ -797,12 +862,11 @@ static bool harepl_gens_diverge(struct harepl_resource *res, bool always,
 
 		harepl_md_new_current(res);
 		/*
-		 * Peers in sync follow the new id (our GENS has no bitmap id
-		 * for them): expect it. Only those judged in sync above: a
-		 * connection installed in between got our old ids in its
-		 * handshake and its slot has a bitmap id now, so the next
-		 * comparison must see the peer at the old id (we are its
-		 * source), not at ours (nothing to do).
+		 * The followers take the new id when our GENS comes: expect
+		 * it. Only those found above: any other peer's slot has a
+		 * bitmap id now (a connection installed in between too), and
+		 * the next comparison must see that peer at the old id (we
+		 * are its source), not at ours (nothing to do).
 		 */
 		for (j = 0; j < res->npeers; j++) {
 			peer = res->peers[j];

@@ -11,7 +11,7 @@ struct harepl_resource;
 
 /* sync.c: generation ids and what they decide */
 void harepl_gens_fill(struct harepl_peer *peer, struct harepl_wire_gens *g,
-		      u64 bitmap_override);
+		      u64 bitmap_override, struct harepl_gens *sent);
 const char *harepl_gens_parse(struct harepl_resource *res,
 			      const struct harepl_wire_gens *w,
 			      struct harepl_gens *g);

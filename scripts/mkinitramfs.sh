@@ -198,7 +198,7 @@ add_module() {
 }
 
 for m in virtio_pci virtio_blk virtio_net dm-mod dm-flakey dm-delay dm-log-writes \
-	veth sch_netem libcrc32c crc32c_generic null_blk loop drbd configfs; do
+	veth sch_netem sch_prio cls_u32 libcrc32c crc32c_generic null_blk loop drbd configfs; do
 	add_module "$m"
 done
 # crypto that harepl may request by name, if modular in this kernel
