@@ -243,6 +243,12 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	/* the last connection's teardown first (the listener may be early) */
 	wait_event_timeout(peer->wq, !READ_ONCE(peer->tearing_down),
 			   HAREPL_HANDSHAKE_TIMEOUT);
+	/* the peer decides on the ids we sent: still ours? */
+	if (!harepl_gens_unchanged(peer, &hs->sent, &hs->gens)) {
+		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
+				    peer->res->name, peer->addr_str);
+		return false;
+	}
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
@@ -258,6 +264,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->peer_gens = hs->gens;
 		peer->hs_sent = hs->sent;
 		peer->hs_check = true;
+		peer->hs_rejected = false;
 		peer->rs_got_bitmap = false;
 		peer->have_state = true;
 		spin_lock(&peer->sq_lock);

@@ -169,6 +169,7 @@ struct harepl_peer {
 	 */
 	struct harepl_gens hs_sent;
 	bool hs_check;
+	bool hs_rejected;		/* that check failed: no decision, no dispatch */
 	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
 	bool discard_my_data;		/* until the first decision */

@@ -887,7 +887,11 @@ void harepl_receive_loop(struct harepl_peer *peer)
 						 harepl_rx_closed(sk) ||
 						 kthread_should_stop(),
 						 READ_ONCE(sk->sk_rcvtimeo));
-		if (READ_ONCE(peer->rx_thread)) {
+		if (READ_ONCE(peer->hs_rejected)) {
+			/* decided on ids we no longer have: nothing counts */
+			why = NULL;
+			ret = -ECONNABORTED;
+		} else if (READ_ONCE(peer->rx_thread)) {
 			/* the callback parses nothing until we resume it */
 			hdr = peer->rx_hdr;
 			why = peer->rx_why;

@@ -149,19 +149,43 @@ static int harepl_gens_score(const struct harepl_gens *g)
 }
 
 /*
- * Would a peer that decided on @sent (our ids in the handshake) decide the
- * same on @now? The chunk counts only by being zero or not: on a primary
- * they grow with every write, and only the split-brain policies compare
- * them (a mismatch there ends in a refused split brain, not in a resync).
+ * Would a peer (@his) that decided on @sent (our ids in the handshake)
+ * decide the same on @now? The chunk count matters only by being zero or
+ * not, and only while the current ids are the same (rules 1 and 2): it
+ * grows with a primary's writes, and otherwise only the split-brain
+ * policies look at it, where a node that wrote is a primary and never the
+ * victim (a mismatch ends in a refused split brain, not in a resync).
  */
 static bool harepl_gens_same(const struct harepl_gens *sent,
-			     const struct harepl_gens *now)
+			     const struct harepl_gens *now,
+			     const struct harepl_gens *his)
 {
 	return sent->current_gen == now->current_gen &&
 	       sent->bitmap_gen == now->bitmap_gen &&
 	       !memcmp(sent->history, now->history, sizeof(now->history)) &&
 	       sent->flags == now->flags && sent->after_sb == now->after_sb &&
-	       !sent->oos_chunks == !now->oos_chunks;
+	       (sent->current_gen != his->current_gen ||
+		!sent->oos_chunks == !now->oos_chunks);
+}
+
+/**
+ * harepl_gens_unchanged() - do our ids still say what the handshake sent?
+ * @peer: the peer, whose connection is about to be installed
+ * @sent: our ids as the handshake sent them
+ * @his: the peer's, from the handshake
+ *
+ * The peer decides on @sent: a connection whose ids changed since (a
+ * promotion, an invalidate, a lost peer during the handshake; the GENS
+ * those queue find no connection) is not installed.
+ */
+bool harepl_gens_unchanged(struct harepl_peer *peer,
+			   const struct harepl_gens *sent,
+			   const struct harepl_gens *his)
+{
+	struct harepl_gens now;
+
+	harepl_gens_mine(peer, &now);
+	return harepl_gens_same(sent, &now, his);
 }
 
 /*
@@ -567,25 +591,28 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	mutex_lock(&peer->decide_mutex);
 	spin_lock(&peer->lock);
 	his = peer->peer_gens;
-	sent = peer->hs_sent;
-	first = peer->hs_check;
-	peer->hs_check = false;
-	if (peer->state != HAREPL_CONN_CONNECTED) {
+	if (peer->state != HAREPL_CONN_CONNECTED || peer->hs_rejected) {
 		spin_unlock(&peer->lock);
 		mutex_unlock(&peer->decide_mutex);
 		return;
 	}
+	sent = peer->hs_sent;
+	first = peer->hs_check;
+	peer->hs_check = false;
 	spin_unlock(&peer->lock);
 	harepl_gens_mine(peer, &mine);
 	/*
 	 * The peer decides on what our handshake said. If our ids, role or
-	 * disk changed since (a promotion, a lost peer, an invalidate
-	 * during the handshake), the two decisions may not mirror each
-	 * other: one side waiting as SyncTarget for a source that decided
-	 * there was nothing to do. A GENS sent in the meantime found no
-	 * connection to go on. Start over with what holds now.
+	 * disk changed since (between harepl_peer_install()'s check and
+	 * now), the two decisions may not mirror each other: one side
+	 * waiting as SyncTarget for a source that decided there was nothing
+	 * to do. Start over with what holds now; no later decision, and no
+	 * packet the peer sent on this connection, counts.
 	 */
-	if (first && !harepl_gens_same(&sent, &mine)) {
+	if (first && !harepl_gens_same(&sent, &mine, &his)) {
+		spin_lock(&peer->lock);
+		peer->hs_rejected = true;
+		spin_unlock(&peer->lock);
 		mutex_unlock(&peer->decide_mutex);
 		harepl_peer_drop(peer, "our ids or role changed during the handshake");
 		return;
