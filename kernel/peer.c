@@ -238,13 +238,15 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	struct harepl_peer *peer = hs->peer;
 	/* while frozen, the handler (or the admin) decides first */
 	bool frozen = harepl_fence_frozen(peer->res);
+	enum harepl_hs_recheck recheck;
 	bool ok;
 
 	/* the last connection's teardown first (the listener may be early) */
 	wait_event_timeout(peer->wq, !READ_ONCE(peer->tearing_down),
 			   HAREPL_HANDSHAKE_TIMEOUT);
-	/* the peer decides on the ids we sent: still ours? */
-	if (!harepl_gens_unchanged(peer, &hs->sent, &hs->gens)) {
+	/* the peer decides on the ids we sent: would we decide the same? */
+	recheck = harepl_gens_recheck(peer, &hs->sent, &hs->gens);
+	if (recheck == HAREPL_HS_REFUSE) {
 		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
 				    peer->res->name, peer->addr_str);
 		return false;
@@ -274,9 +276,17 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	}
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
-	if (ok)
-		wake_up(&peer->wq);
-	return ok;
+	if (!ok)
+		return false;
+	/* what the handshake said of our role and ids is out of date */
+	if (recheck == HAREPL_HS_RESEND) {
+		pr_info("%s: peer %s: our role or ids changed during the handshake; sending them again\n",
+			peer->res->name, peer->addr_str);
+		harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+		harepl_queue_ctl(peer, HAREPL_CTL_GENS);
+	}
+	wake_up(&peer->wq);
+	return true;
 }
 
 /* After the connection ended: fail what waits for it, back to Connecting. */

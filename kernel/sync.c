@@ -149,46 +149,6 @@ static int harepl_gens_score(const struct harepl_gens *g)
 }
 
 /*
- * Would a peer (@his) that decided on @sent (our ids in the handshake)
- * decide the same on @now? The chunk count matters only by being zero or
- * not, and only while the current ids are the same (rules 1 and 2): it
- * grows with a primary's writes, and otherwise only the split-brain
- * policies look at it, where a node that wrote is a primary and never the
- * victim (a mismatch ends in a refused split brain, not in a resync).
- */
-static bool harepl_gens_same(const struct harepl_gens *sent,
-			     const struct harepl_gens *now,
-			     const struct harepl_gens *his)
-{
-	return sent->current_gen == now->current_gen &&
-	       sent->bitmap_gen == now->bitmap_gen &&
-	       !memcmp(sent->history, now->history, sizeof(now->history)) &&
-	       sent->flags == now->flags && sent->after_sb == now->after_sb &&
-	       (sent->current_gen != his->current_gen ||
-		!sent->oos_chunks == !now->oos_chunks);
-}
-
-/**
- * harepl_gens_unchanged() - do our ids still say what the handshake sent?
- * @peer: the peer, whose connection is about to be installed
- * @sent: our ids as the handshake sent them
- * @his: the peer's, from the handshake
- *
- * The peer decides on @sent: a connection whose ids changed since (a
- * promotion, an invalidate, a lost peer during the handshake; the GENS
- * those queue find no connection) is not installed.
- */
-bool harepl_gens_unchanged(struct harepl_peer *peer,
-			   const struct harepl_gens *sent,
-			   const struct harepl_gens *his)
-{
-	struct harepl_gens now;
-
-	harepl_gens_mine(peer, &now);
-	return harepl_gens_same(sent, &now, his);
-}
-
-/*
  * The table of Documentation/resync.rst, from @a's side. Both nodes run
  * it with the same inputs swapped and reach mirrored decisions.
  */
@@ -374,6 +334,73 @@ static enum harepl_decision harepl_decide_checked(const struct harepl_gens *a,
 		return HAREPL_D_WAIT;
 	}
 	return d;
+}
+
+/*
+ * The whole decision from @mine's side: the table, then the split-brain
+ * resolution or the checks. @sb_why (@len bytes) may hold the reason;
+ * @why points to it (or NULL), @split says whether it was a split brain.
+ */
+static enum harepl_decision harepl_decide_all(struct harepl_peer *peer,
+					      const struct harepl_gens *mine,
+					      const struct harepl_gens *his,
+					      char *sb_why, size_t len,
+					      const char **why, bool *split)
+{
+	u32 me = peer->res->md.node_id, him = peer->conf.node_id;
+	enum harepl_decision d = harepl_decide(mine, me, his, him);
+
+	*why = NULL;
+	*split = d == HAREPL_D_SPLIT;
+	if (!*split)
+		return harepl_decide_checked(mine, his, d, why);
+	*why = sb_why;
+	return harepl_sb_resolve(mine, me, his, him, sb_why, len);
+}
+
+/*
+ * Would the peer (@his), which decides on @sent (our ids in the
+ * handshake), reach the mirror of our decision on @now?
+ */
+static enum harepl_hs_recheck harepl_gens_compare(struct harepl_peer *peer,
+						  const struct harepl_gens *sent,
+						  const struct harepl_gens *now,
+						  const struct harepl_gens *his)
+{
+	char scratch[sizeof(peer->sb_reason)];
+	const char *why;
+	bool split;
+
+	if (!memcmp(sent, now, sizeof(*now)))
+		return HAREPL_HS_SAME;
+	if (harepl_decide_all(peer, sent, his, scratch, sizeof(scratch), &why, &split) !=
+	    harepl_decide_all(peer, now, his, scratch, sizeof(scratch), &why, &split))
+		return HAREPL_HS_REFUSE;
+	return HAREPL_HS_RESEND;
+}
+
+/**
+ * harepl_gens_recheck() - do our ids still say what the handshake sent?
+ * @peer: the peer, whose connection is about to be installed
+ * @sent: our ids as the handshake sent them
+ * @his: the peer's, from the handshake
+ *
+ * The peer decides on @sent. Our ids may have changed since (a promotion,
+ * a demotion, an invalidate, a lost peer during the handshake; the GENS
+ * and STATE those queue find no connection): if our decision now is not
+ * the one we would have made on @sent, the decisions would not mirror
+ * each other (one side waiting as SyncTarget for a source that decided
+ * there was nothing to do) and the connection must not be installed; if
+ * it is the same, the peer still needs our STATE and GENS.
+ */
+enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
+					   const struct harepl_gens *sent,
+					   const struct harepl_gens *his)
+{
+	struct harepl_gens now;
+
+	harepl_gens_mine(peer, &now);
+	return harepl_gens_compare(peer, sent, &now, his);
 }
 
 static void harepl_peer_set_state(struct harepl_peer *peer,
@@ -581,8 +608,8 @@ void harepl_sync_decide(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
 	char sb_why[sizeof(peer->sb_reason)];
-	bool split = false, dmd;
-	const char *why = NULL;
+	bool split, dmd;
+	const char *why;
 	struct harepl_gens mine, his, sent;
 	enum harepl_decision d;
 	bool first;
@@ -602,14 +629,14 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	spin_unlock(&peer->lock);
 	harepl_gens_mine(peer, &mine);
 	/*
-	 * The peer decides on what our handshake said. If our ids, role or
-	 * disk changed since (between harepl_peer_install()'s check and
-	 * now), the two decisions may not mirror each other: one side
-	 * waiting as SyncTarget for a source that decided there was nothing
-	 * to do. Start over with what holds now; no later decision, and no
-	 * packet the peer sent on this connection, counts.
+	 * The peer decides on what our handshake said; harepl_peer_install()
+	 * checked that we would decide the same. If that changed since,
+	 * start over with what holds now: no later decision, and no packet
+	 * the peer sent on this connection, counts. (A change that keeps the
+	 * decision sends its own STATE and GENS: the connection is up.)
 	 */
-	if (first && !harepl_gens_same(&sent, &mine, &his)) {
+	if (first &&
+	    harepl_gens_compare(peer, &sent, &mine, &his) == HAREPL_HS_REFUSE) {
 		spin_lock(&peer->lock);
 		peer->hs_rejected = true;
 		spin_unlock(&peer->lock);
@@ -617,15 +644,8 @@ void harepl_sync_decide(struct harepl_peer *peer)
 		harepl_peer_drop(peer, "our ids or role changed during the handshake");
 		return;
 	}
-	d = harepl_decide(&mine, res->md.node_id, &his, peer->conf.node_id);
-	if (d == HAREPL_D_SPLIT) {
-		split = true;
-		d = harepl_sb_resolve(&mine, res->md.node_id, &his,
-				      peer->conf.node_id, sb_why, sizeof(sb_why));
-		why = sb_why;
-	} else {
-		d = harepl_decide_checked(&mine, &his, d, &why);
-	}
+	d = harepl_decide_all(peer, &mine, &his, sb_why, sizeof(sb_why), &why,
+			      &split);
 	/* --discard-my-data counts for the first decision only */
 	spin_lock(&peer->lock);
 	dmd = peer->discard_my_data;

@@ -17,9 +17,16 @@ const char *harepl_gens_parse(struct harepl_resource *res,
 			      struct harepl_gens *g);
 int harepl_send_gens(struct harepl_peer *peer, u16 type, u16 flags, u64 bitmap);
 void harepl_sync_decide(struct harepl_peer *peer);
-bool harepl_gens_unchanged(struct harepl_peer *peer,
-			   const struct harepl_gens *sent,
-			   const struct harepl_gens *his);
+/* What harepl_gens_recheck() found */
+enum harepl_hs_recheck {
+	HAREPL_HS_SAME,		/* our ids are what the handshake sent */
+	HAREPL_HS_RESEND,	/* changed, same decision: send STATE, GENS */
+	HAREPL_HS_REFUSE,	/* changed, another decision: refuse */
+};
+
+enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
+					   const struct harepl_gens *sent,
+					   const struct harepl_gens *his);
 void harepl_sync_note_split(struct harepl_peer *peer);
 void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g,
 			   u16 flags);

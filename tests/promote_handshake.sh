@@ -15,12 +15,13 @@
 # SYN and ACKs are not (the connect has a 1 s timeout), so the handshake's
 # four exchanges take about 4 s from the TCP connection on, and A's GENS
 # goes out about 3 s in: the promotion is timed for 3.1 s (then 2.8 and
-# 3.4 s if it missed; with three misses the first case is skipped).
+# 3.4 s if it missed; with three misses the case is skipped). Then the
+# same for a demotion, which keeps the decision: the peer must be told.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 4
+ktap_set_plan 6
 
 load_module
 two_ns_setup
@@ -103,6 +104,60 @@ on_b() {
 	dd if=/dev/vdc bs=1M skip=8 count=4 iflag=direct 2>/dev/null | cmp -s - /tmp/data
 }
 ktap_test_result "the_new_primary_writes_on_the_peer" on_b
+
+# Case 2: a demotion during the handshake. It keeps the decision (A is
+# B's sync source either way), so the connection is installed, and B must
+# learn A's new role: else it refuses to be promoted ("peer is primary").
+# attempt_demote DELAY: B down and up again, A demoted DELAY s after its
+# TCP connection; 0 if that landed inside the handshake
+attempt_demote() {
+	if [ "$(repl_status nsa role)" != Primary ]; then
+		run repl_ctl nsb secondary r0 >/dev/null 2>&1
+		run repl_ctl nsa primary r0 || die "nsa: primary failed"
+	fi
+	run repl_ctl nsb down r0 || die "nsb: down failed"
+	dd if=/tmp/data of=/dev/mapper/r0a bs=1M seek=16 oflag=direct 2>/dev/null ||
+		die "the write on A failed"
+	_seen=$(dmesg | grep -c 'sending them again')
+	delay_data nsa veth-a || die "nsa: tc cannot delay the data segments"
+	delay_data nsb veth-b || die "nsb: tc cannot delay the data segments"
+	run repl_ctl nsb up r0 || die "nsb: up failed"
+	# A dials again within its back-off (at most 5 s)
+	wait_for "established nsa" 15 || { repl_dump nsa nsb; die "no TCP connection within 15 s"; }
+	sleep "$1"
+	log "A's connection before the demotion: $(repl_status nsa connection)"
+	run repl_ctl nsa secondary r0 || die "nsa: secondary failed"
+	wait_for '[ "$(repl_status nsa connection)" != Connecting ]' 10 || true
+	for ns in nsa nsb; do
+		tc -n $ns qdisc del dev "veth-${ns#ns}" root || die "$ns: cannot remove the delay"
+	done
+	[ "$(dmesg | grep -c 'sending them again')" -gt "$_seen" ]
+}
+
+hit=0
+for delay in 3.1 2.8 3.4; do
+	if attempt_demote $delay; then
+		hit=1
+		log "demoted $delay s after the TCP connection: inside the handshake"
+		break
+	fi
+	log "demoted $delay s after the TCP connection: outside the handshake; again"
+	repl_wait_synced 60 || die "not in sync after the demotion"
+done
+if [ $hit = 1 ]; then
+	ktap_test_pass "demoted_during_the_handshake"
+else
+	ktap_test_skip "demoted_during_the_handshake" "3 attempts missed the handshake (slow host?)"
+fi
+b_takes_over() {
+	repl_wait_synced 60 || return 1
+	wait_for '[ "$(repl_peer nsb role)" = Secondary ]' 5 || {
+		log "B still sees A as $(repl_peer nsb role)"
+		return 1
+	}
+	run repl_ctl nsb primary r0
+}
+ktap_test_result "the_peer_sees_the_demotion_and_takes_over" b_takes_over
 
 repl_down || log "down failed"
 check_dmesg
