@@ -45,6 +45,37 @@ established() {
 	ip netns exec "$1" cat /proc/net/tcp | awk '$4 == "01" && $3 ~ /:1E6D$/ { f = 1 } END { exit !f }'
 }
 
+# delay_both: both directions' data segments 1 s late
+delay_both() {
+	delay_data nsa veth-a || die "nsa: tc cannot delay the data segments"
+	delay_data nsb veth-b || die "nsb: tc cannot delay the data segments"
+}
+
+# during_handshake DELAY WHAT CMD...: DELAY s after A's TCP connection to B
+# run CMD (WHAT names it); then wait until the connection is installed or
+# refused, and lift the delay
+during_handshake() {
+	_dh_delay=$1 _dh_what=$2
+	shift 2
+	# A has the lower node id: it dials B (within its back-off, <= 5 s)
+	wait_for "established nsa" 15 || { repl_dump nsa nsb; die "no TCP connection within 15 s"; }
+	sleep "$_dh_delay"
+	log "A's connection before the $_dh_what: $(repl_status nsa connection)"
+	"$@" || die "the $_dh_what failed"
+	wait_for '[ "$(repl_status nsa connection)" != Connecting ]' 10 || true
+	for ns in nsa nsb; do
+		tc -n $ns qdisc del dev "veth-${ns#ns}" root || die "$ns: cannot remove the delay"
+	done
+}
+
+# promote_and_write: A primary, and 4 MiB written on it at once (4
+# requests of 1 MiB: seconds even if they wait for a slow peer); the
+# first of them may reach only A's bitmap
+promote_and_write() {
+	run repl_ctl nsa primary r0 || return 1
+	dd if=/tmp/data of=/dev/mapper/r0a bs=1M seek=8 oflag=direct 2>/dev/null
+}
+
 # attempt DELAY: fresh metadata on both, B up, A up and promoted DELAY s
 # after its TCP connection, 4 MiB written on A at once; 0 if the promotion
 # landed inside the handshake (A's kernel logged that its ids changed)
@@ -56,25 +87,12 @@ attempt() {
 			die "$ns: create-md failed"
 	done
 	SECTORS=$(repl_ctl nsa dump-md --json r0 | jq -r .data_sectors)
-	_seen=$(dmesg | grep -c 'changed during the handshake')
+	_seen=$(dmesg | grep -c 'our ids or role changed during the handshake')
 	run repl_ctl nsb up r0 || die "nsb: up failed"
-	delay_data nsa veth-a || die "nsa: tc cannot delay the data segments"
-	delay_data nsb veth-b || die "nsb: tc cannot delay the data segments"
-	# A has the lower node id: it dials B as soon as it is up
+	delay_both
 	run repl_ctl nsa up r0 || die "nsa: up failed"
-	wait_for "established nsa" 10 || { repl_dump nsa nsb; die "no TCP connection within 10 s"; }
-	sleep "$1"
-	log "A's connection before the promotion: $(repl_status nsa connection)"
-	run repl_ctl nsa primary r0 || die "nsa: primary failed"
-	# 4 requests of 1 MiB: seconds even if they wait for a slow peer
-	dd if=/tmp/data of=/dev/mapper/r0a bs=1M seek=8 oflag=direct 2>/dev/null ||
-		die "the write on the new primary failed"
-	# the rest at full speed, once the connection is installed (or refused)
-	wait_for '[ "$(repl_status nsa connection)" != Connecting ]' 10 || true
-	for ns in nsa nsb; do
-		tc -n $ns qdisc del dev "veth-${ns#ns}" root || die "$ns: cannot remove the delay"
-	done
-	[ "$(dmesg | grep -c 'changed during the handshake')" -gt "$_seen" ]
+	during_handshake "$1" promotion promote_and_write
+	[ "$(dmesg | grep -c 'our ids or role changed during the handshake')" -gt "$_seen" ]
 }
 
 dd if=/dev/urandom of=/tmp/data bs=1M count=4 2>/dev/null
@@ -119,18 +137,9 @@ attempt_demote() {
 	dd if=/tmp/data of=/dev/mapper/r0a bs=1M seek=16 oflag=direct 2>/dev/null ||
 		die "the write on A failed"
 	_seen=$(dmesg | grep -c 'sending them again')
-	delay_data nsa veth-a || die "nsa: tc cannot delay the data segments"
-	delay_data nsb veth-b || die "nsb: tc cannot delay the data segments"
+	delay_both
 	run repl_ctl nsb up r0 || die "nsb: up failed"
-	# A dials again within its back-off (at most 5 s)
-	wait_for "established nsa" 15 || { repl_dump nsa nsb; die "no TCP connection within 15 s"; }
-	sleep "$1"
-	log "A's connection before the demotion: $(repl_status nsa connection)"
-	run repl_ctl nsa secondary r0 || die "nsa: secondary failed"
-	wait_for '[ "$(repl_status nsa connection)" != Connecting ]' 10 || true
-	for ns in nsa nsb; do
-		tc -n $ns qdisc del dev "veth-${ns#ns}" root || die "$ns: cannot remove the delay"
-	done
+	during_handshake "$1" demotion run repl_ctl nsa secondary r0
 	[ "$(dmesg | grep -c 'sending them again')" -gt "$_seen" ]
 }
 
