@@ -180,8 +180,10 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 	u32 role, disk;
 	int ret;
 
-	me.role = cpu_to_be32(READ_ONCE(res->role));
-	me.disk = cpu_to_be32(READ_ONCE(res->disk));
+	out->sent.role = READ_ONCE(res->role);
+	out->sent.disk = READ_ONCE(res->disk);
+	me.role = cpu_to_be32(out->sent.role);
+	me.disk = cpu_to_be32(out->sent.disk);
 	me.mode = cpu_to_be32(peer->conf.mode);
 	me.size = cpu_to_be64(res->md.data_sectors);
 	ret = harepl_hs_send(sock, HAREPL_WIRE_STATE, &me, sizeof(me)) ?:
@@ -219,7 +221,7 @@ static int harepl_hs_gens(struct harepl_resource *res, struct socket *sock,
 	struct harepl_wire_gens me, him;
 	int ret;
 
-	harepl_gens_fill(out->peer, &me, 0, &out->sent);
+	harepl_gens_fill(out->peer, &me, 0, &out->sent.gens);
 	ret = harepl_hs_send(sock, HAREPL_WIRE_GENS, &me, sizeof(me)) ?:
 	      harepl_hs_recv(sock, hs, HAREPL_WIRE_GENS, &him, sizeof(him), why);
 	if (ret)
@@ -229,6 +231,7 @@ static int harepl_hs_gens(struct harepl_resource *res, struct socket *sock,
 		harepl_hs_refuse(sock, HAREPL_WIRE_E_PROTOCOL, *why);
 		return -EPROTO;
 	}
+	out->sent.his = out->gens;
 	return 0;
 }
 

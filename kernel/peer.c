@@ -245,7 +245,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	wait_event_timeout(peer->wq, !READ_ONCE(peer->tearing_down),
 			   HAREPL_HANDSHAKE_TIMEOUT);
 	/* the peer decides on the ids we sent: would we decide the same? */
-	recheck = harepl_gens_recheck(peer, &hs->sent, &hs->gens);
+	recheck = harepl_gens_recheck(peer, &hs->sent);
 	if (recheck == HAREPL_HS_REFUSE) {
 		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
 				    peer->res->name, peer->addr_str);

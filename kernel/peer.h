@@ -29,6 +29,14 @@ struct harepl_gens {
 	u32 after_sb;			/* enum harepl_after_sb */
 };
 
+/* What a handshake told the peer of us, and the peer's ids it got */
+struct harepl_hs_sent {
+	struct harepl_gens gens;	/* our GENS */
+	struct harepl_gens his;		/* the peer's GENS */
+	enum harepl_role role;		/* our STATE */
+	enum harepl_disk_state disk;
+};
+
 /* What CONNECT asks for one peer */
 struct harepl_peer_conf {
 	u32 node_id;
@@ -163,11 +171,11 @@ struct harepl_peer {
 	/* what the peer told us of its generation ids (under @lock) */
 	struct harepl_gens peer_gens;
 	/*
-	 * Ours as the handshake sent them (under @lock), checked by the
-	 * first decision on the connection while @hs_check is set: the
-	 * peer decides on those, so a change in between is a reconnect.
+	 * What the handshake sent (under @lock), checked by the first
+	 * decision on the connection while @hs_check is set: the peer
+	 * decides on it (harepl_gens_recheck()).
 	 */
-	struct harepl_gens hs_sent;
+	struct harepl_hs_sent hs_sent;
 	bool hs_check;
 	bool hs_rejected;		/* that check failed: no decision, no dispatch */
 	struct mutex decide_mutex;	/* one decision at a time */
@@ -279,7 +287,7 @@ struct harepl_hs_result {
 	enum harepl_role role;
 	enum harepl_disk_state disk;
 	struct harepl_gens gens;
-	struct harepl_gens sent;	/* ours, as sent */
+	struct harepl_hs_sent sent;	/* what we told it */
 };
 
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,

@@ -359,48 +359,67 @@ static enum harepl_decision harepl_decide_all(struct harepl_peer *peer,
 }
 
 /*
- * Would the peer (@his), which decides on @sent (our ids in the
- * handshake), reach the mirror of our decision on @now?
+ * The peer decided on @sent (what our handshake said, with its own ids
+ * then); we decide on @now (role @role, disk @disk) against @his. Do the
+ * decisions mirror each other, and does the peer know our role and ids?
+ * @install: before the install, when a promotion's STATE (sent at once
+ * by harepl_resource_set_role()) found no connection.
  */
 static enum harepl_hs_recheck harepl_gens_compare(struct harepl_peer *peer,
-						  const struct harepl_gens *sent,
+						  const struct harepl_hs_sent *sent,
 						  const struct harepl_gens *now,
-						  const struct harepl_gens *his)
+						  const struct harepl_gens *his,
+						  enum harepl_role role,
+						  enum harepl_disk_state disk,
+						  bool install)
 {
 	char scratch[sizeof(peer->sb_reason)];
+	struct harepl_gens a = sent->gens, b = *now;
 	const char *why;
 	bool split;
 
-	if (!memcmp(sent, now, sizeof(*now)))
-		return HAREPL_HS_SAME;
-	if (harepl_decide_all(peer, sent, his, scratch, sizeof(scratch), &why, &split) !=
-	    harepl_decide_all(peer, now, his, scratch, sizeof(scratch), &why, &split))
+	/* a new primary: the peer must know before our first write comes */
+	if (install && role == HAREPL_ROLE_PRIMARY &&
+	    (sent->role != HAREPL_ROLE_PRIMARY ||
+	     !(sent->gens.flags & HAREPL_GENS_PRIMARY)))
 		return HAREPL_HS_REFUSE;
+	if (harepl_decide_all(peer, &sent->gens, &sent->his, scratch,
+			      sizeof(scratch), &why, &split) !=
+	    harepl_decide_all(peer, now, his, scratch, sizeof(scratch), &why,
+			      &split))
+		return HAREPL_HS_REFUSE;
+	/* a primary's count grows with its writes: the decision says enough */
+	a.oos_chunks = 0;
+	b.oos_chunks = 0;
+	if (!memcmp(&a, &b, sizeof(a)) && sent->role == role &&
+	    sent->disk == disk)
+		return HAREPL_HS_SAME;
 	return HAREPL_HS_RESEND;
 }
 
 /**
- * harepl_gens_recheck() - do our ids still say what the handshake sent?
+ * harepl_gens_recheck() - does what the handshake sent still hold?
  * @peer: the peer, whose connection is about to be installed
- * @sent: our ids as the handshake sent them
- * @his: the peer's, from the handshake
+ * @sent: what the handshake sent, and the peer's ids it got
  *
- * The peer decides on @sent. Our ids may have changed since (a promotion,
- * a demotion, an invalidate, a lost peer during the handshake; the GENS
- * and STATE those queue find no connection): if our decision now is not
- * the one we would have made on @sent, the decisions would not mirror
- * each other (one side waiting as SyncTarget for a source that decided
- * there was nothing to do) and the connection must not be installed; if
- * it is the same, the peer still needs our STATE and GENS.
+ * The peer decides on @sent. Our ids, role or disk may have changed since
+ * (a promotion, a demotion, an invalidate, a lost peer during the
+ * handshake; the STATE and GENS those queue find no connection). If our
+ * decision now is not the one we would have made on @sent, or we became
+ * primary, the connection must not be installed: the decisions would not
+ * mirror each other (one side waiting as SyncTarget for a source that
+ * decided there was nothing to do), or the peer would take our writes for
+ * a secondary's. Otherwise the peer still needs our STATE and GENS.
  */
 enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
-					   const struct harepl_gens *sent,
-					   const struct harepl_gens *his)
+					   const struct harepl_hs_sent *sent)
 {
 	struct harepl_gens now;
 
 	harepl_gens_mine(peer, &now);
-	return harepl_gens_compare(peer, sent, &now, his);
+	return harepl_gens_compare(peer, sent, &now, &sent->his,
+				   READ_ONCE(peer->res->role),
+				   READ_ONCE(peer->res->disk), true);
 }
 
 static void harepl_peer_set_state(struct harepl_peer *peer,
@@ -610,7 +629,9 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	char sb_why[sizeof(peer->sb_reason)];
 	bool split, dmd;
 	const char *why;
-	struct harepl_gens mine, his, sent;
+	struct harepl_gens mine, his;
+	struct harepl_hs_sent sent;
+	enum harepl_hs_recheck recheck = HAREPL_HS_SAME;
 	enum harepl_decision d;
 	bool first;
 
@@ -632,17 +653,24 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	 * The peer decides on what our handshake said; harepl_peer_install()
 	 * checked that we would decide the same. If that changed since,
 	 * start over with what holds now: no later decision, and no packet
-	 * the peer sent on this connection, counts. (A change that keeps the
-	 * decision sends its own STATE and GENS: the connection is up.)
+	 * the peer sent on this connection, counts. A change that keeps the
+	 * decision may have come before the install: tell the peer.
 	 */
-	if (first &&
-	    harepl_gens_compare(peer, &sent, &mine, &his) == HAREPL_HS_REFUSE) {
+	if (first)
+		recheck = harepl_gens_compare(peer, &sent, &mine, &his,
+					      READ_ONCE(res->role),
+					      READ_ONCE(res->disk), false);
+	if (recheck == HAREPL_HS_REFUSE) {
 		spin_lock(&peer->lock);
 		peer->hs_rejected = true;
 		spin_unlock(&peer->lock);
 		mutex_unlock(&peer->decide_mutex);
 		harepl_peer_drop(peer, "our ids or role changed during the handshake");
 		return;
+	}
+	if (recheck == HAREPL_HS_RESEND) {
+		harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+		harepl_queue_ctl(peer, HAREPL_CTL_GENS);
 	}
 	d = harepl_decide_all(peer, &mine, &his, sb_why, sizeof(sb_why), &why,
 			      &split);

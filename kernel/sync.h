@@ -24,9 +24,9 @@ enum harepl_hs_recheck {
 	HAREPL_HS_REFUSE,	/* changed, another decision: refuse */
 };
 
+struct harepl_hs_sent;
 enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
-					   const struct harepl_gens *sent,
-					   const struct harepl_gens *his);
+					   const struct harepl_hs_sent *sent);
 void harepl_sync_note_split(struct harepl_peer *peer);
 void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g,
 			   u16 flags);
