@@ -236,14 +236,16 @@ static void harepl_sock_connected(struct harepl_peer *peer, struct socket *sock)
 static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock)
 {
 	struct harepl_peer *peer = hs->peer;
-	/* while frozen, the handler (or the admin) decides first */
-	bool frozen = harepl_fence_frozen(peer->res);
+	bool sent_primary = hs->sent.role == HAREPL_ROLE_PRIMARY &&
+			    (hs->sent.gens.flags & HAREPL_GENS_PRIMARY);
 	enum harepl_hs_recheck recheck;
-	bool ok;
+	bool frozen, promoted, ok;
 
 	/* the last connection's teardown first (the listener may be early) */
 	wait_event_timeout(peer->wq, !READ_ONCE(peer->tearing_down),
 			   HAREPL_HANDSHAKE_TIMEOUT);
+	/* while frozen, the handler (or the admin) decides first */
+	frozen = harepl_fence_frozen(peer->res);
 	/* the peer decides on the ids we sent: would we decide the same? */
 	recheck = harepl_gens_recheck(peer, &hs->sent);
 	if (recheck == HAREPL_HS_REFUSE) {
@@ -254,8 +256,16 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
+	/*
+	 * A promotion since the recheck: its STATE found no connection
+	 * (harepl_send_state() takes send_mutex), and the peer would take
+	 * our writes for a secondary's. Under send_mutex, either that STATE
+	 * comes after the install or we see the role here.
+	 */
+	promoted = !sent_primary &&
+		   READ_ONCE(peer->res->role) == HAREPL_ROLE_PRIMARY;
 	ok = !peer->sock && !peer->stopping && !peer->split_brain && !frozen &&
-	     !peer->tearing_down;
+	     !peer->tearing_down && !promoted;
 	if (ok) {
 		peer->fence_triggered = false;
 		peer->ahead = false;
@@ -276,6 +286,9 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	}
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
+	if (promoted)
+		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
+				    peer->res->name, peer->addr_str);
 	if (!ok)
 		return false;
 	/* what the handshake said of our role and ids is out of date */
