@@ -572,12 +572,16 @@ reap() {
 	if [ -n "${pid:-}" ] && [ -n "${RUNNING[$pid]:-}" ]; then
 		ended "$pid"
 	else
-		# bash reaped it behind wait's back (killed by a signal): find it
+		# bash reaped it behind wait's back (killed by a signal), or
+		# this bash has no wait -p (before 5.1): find it by polling
+		local found=0
 		for p in "${!RUNNING[@]}"; do
 			kill -0 "$p" 2>/dev/null && continue
 			wait "$p" 2>/dev/null || true
 			ended "$p"
+			found=1
 		done
+		[ "$found" -eq 1 ] || sleep 0.2
 	fi
 }
 
