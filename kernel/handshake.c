@@ -98,16 +98,6 @@ static int harepl_hs_recv(struct socket *sock, struct harepl_hs *hs, u16 type,
 	return ret;
 }
 
-static struct harepl_peer *harepl_find_peer(struct harepl_resource *res, u32 id)
-{
-	unsigned int i;
-
-	for (i = 0; i < res->npeers; i++)
-		if (res->peers[i]->conf.node_id == id)
-			return res->peers[i];
-	return NULL;
-}
-
 static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 			   struct harepl_hs *hs, struct harepl_peer *expect,
 			   struct harepl_peer **found, u8 *nonce, u8 *peer_nonce,
@@ -138,7 +128,7 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 	}
 	him.resource[sizeof(him.resource) - 1] = '\0';
 	id = be32_to_cpu(him.node_id);
-	*found = expect ? expect : harepl_find_peer(res, id);
+	*found = expect ? expect : harepl_peer_find(res, id);
 	if (strcmp(him.resource, res->name) || !*found ||
 	    (*found)->conf.node_id != id ||
 	    (be32_to_cpu(him.peer_node_id) != U32_MAX &&

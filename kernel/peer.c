@@ -191,6 +191,17 @@ int harepl_send_state(struct harepl_peer *peer)
 				  &st, sizeof(st));
 }
 
+/* The peer with node id @id (caller keeps the peers stable), or NULL */
+struct harepl_peer *harepl_peer_find(struct harepl_resource *res, u32 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < res->npeers; i++)
+		if (res->peers[i]->conf.node_id == id)
+			return res->peers[i];
+	return NULL;
+}
+
 /* Tells every connected peer our role and disk state. */
 void harepl_peers_send_state(struct harepl_resource *res)
 {
@@ -248,11 +259,8 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	frozen = harepl_fence_frozen(peer->res);
 	/* the peer decides on the ids we sent: would we decide the same? */
 	recheck = harepl_gens_recheck(peer, &hs->sent);
-	if (recheck == HAREPL_HS_REFUSE) {
-		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
-				    peer->res->name, peer->addr_str);
-		return false;
-	}
+	if (recheck == HAREPL_HS_REFUSE)
+		goto changed;
 	harepl_sock_connected(peer, sock);
 	mutex_lock(&peer->send_mutex);
 	spin_lock(&peer->lock);
@@ -287,8 +295,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	spin_unlock(&peer->lock);
 	mutex_unlock(&peer->send_mutex);
 	if (promoted)
-		pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
-				    peer->res->name, peer->addr_str);
+		goto changed;
 	if (!ok)
 		return false;
 	/* what the handshake said of our role and ids is out of date */
@@ -300,6 +307,11 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 	}
 	wake_up(&peer->wq);
 	return true;
+
+changed:
+	pr_warn_ratelimited("%s: peer %s: our ids or role changed during the handshake; connecting again\n",
+			    peer->res->name, peer->addr_str);
+	return false;
 }
 
 /* After the connection ended: fail what waits for it, back to Connecting. */

@@ -214,6 +214,7 @@ int harepl_connect(struct harepl_resource *res,
 void harepl_disconnect(struct harepl_resource *res);
 
 enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
+struct harepl_peer *harepl_peer_find(struct harepl_resource *res, u32 id);
 u32 harepl_peer_inflight(struct harepl_peer *peer);
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer);
 bool harepl_peers_have_primary(struct harepl_resource *res);

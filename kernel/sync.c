@@ -362,27 +362,21 @@ static enum harepl_decision harepl_decide_all(struct harepl_peer *peer,
  * The peer decided on @sent (what our handshake said, with its own ids
  * then); we decide on @now (role @role, disk @disk) against @his. Do the
  * decisions mirror each other, and does the peer know our role and ids?
- * @install: before the install, when a promotion's STATE (sent at once
- * by harepl_resource_set_role()) found no connection.
+ * (A promotion since our STATE is refused by harepl_peer_install(), under
+ * send_mutex.)
  */
 static enum harepl_hs_recheck harepl_gens_compare(struct harepl_peer *peer,
 						  const struct harepl_hs_sent *sent,
 						  const struct harepl_gens *now,
 						  const struct harepl_gens *his,
 						  enum harepl_role role,
-						  enum harepl_disk_state disk,
-						  bool install)
+						  enum harepl_disk_state disk)
 {
 	char scratch[sizeof(peer->sb_reason)];
 	struct harepl_gens a = sent->gens, b = *now;
 	const char *why;
 	bool split;
 
-	/* a new primary: the peer must know before our first write comes */
-	if (install && role == HAREPL_ROLE_PRIMARY &&
-	    (sent->role != HAREPL_ROLE_PRIMARY ||
-	     !(sent->gens.flags & HAREPL_GENS_PRIMARY)))
-		return HAREPL_HS_REFUSE;
 	if (harepl_decide_all(peer, &sent->gens, &sent->his, scratch,
 			      sizeof(scratch), &why, &split) !=
 	    harepl_decide_all(peer, now, his, scratch, sizeof(scratch), &why,
@@ -405,11 +399,10 @@ static enum harepl_hs_recheck harepl_gens_compare(struct harepl_peer *peer,
  * The peer decides on @sent. Our ids, role or disk may have changed since
  * (a promotion, a demotion, an invalidate, a lost peer during the
  * handshake; the STATE and GENS those queue find no connection). If our
- * decision now is not the one we would have made on @sent, or we became
- * primary, the connection must not be installed: the decisions would not
- * mirror each other (one side waiting as SyncTarget for a source that
- * decided there was nothing to do), or the peer would take our writes for
- * a secondary's. Otherwise the peer still needs our STATE and GENS.
+ * decision now is not the one we would have made on @sent, the connection
+ * must not be installed: the decisions would not mirror each other (one
+ * side waiting as SyncTarget for a source that decided there was nothing
+ * to do). Otherwise the peer still needs our STATE and GENS.
  */
 enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
 					   const struct harepl_hs_sent *sent)
@@ -419,7 +412,7 @@ enum harepl_hs_recheck harepl_gens_recheck(struct harepl_peer *peer,
 	harepl_gens_mine(peer, &now);
 	return harepl_gens_compare(peer, sent, &now, &sent->his,
 				   READ_ONCE(peer->res->role),
-				   READ_ONCE(peer->res->disk), true);
+				   READ_ONCE(peer->res->disk));
 }
 
 static void harepl_peer_set_state(struct harepl_peer *peer,
@@ -659,7 +652,7 @@ void harepl_sync_decide(struct harepl_peer *peer)
 	if (first)
 		recheck = harepl_gens_compare(peer, &sent, &mine, &his,
 					      READ_ONCE(res->role),
-					      READ_ONCE(res->disk), false);
+					      READ_ONCE(res->disk));
 	if (recheck == HAREPL_HS_REFUSE) {
 		spin_lock(&peer->lock);
 		peer->hs_rejected = true;
@@ -867,12 +860,9 @@ void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens 
 /* Is @node_id a peer we are connected to and in sync with? */
 static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
 {
-	unsigned int i;
+	struct harepl_peer *peer = harepl_peer_find(res, node_id);
 
-	for (i = 0; i < res->npeers; i++)
-		if (res->peers[i]->conf.node_id == node_id)
-			return harepl_peer_state(res->peers[i]) == HAREPL_CONN_CONNECTED;
-	return false;
+	return peer && harepl_peer_state(peer) == HAREPL_CONN_CONNECTED;
 }
 
 /*
@@ -883,23 +873,18 @@ static bool harepl_slot_in_sync(struct harepl_resource *res, u32 node_id)
  */
 static bool harepl_slot_follows(struct harepl_resource *res, int slot)
 {
-	struct harepl_peer *peer;
-	bool ret = false;
-	unsigned int i;
+	struct harepl_peer *peer = harepl_peer_find(res, res->md.slots[slot].node_id);
+	bool ret;
 
-	for (i = 0; i < res->npeers; i++) {
-		peer = res->peers[i];
-		if (peer->slot != slot)
-			continue;
-		spin_lock(&peer->lock);
-		ret = peer->state == HAREPL_CONN_CONNECTED &&
-		      peer->peer_gens.current_gen == res->md.gen_current &&
-		      (peer->peer_gens.flags & HAREPL_GENS_UPTODATE) &&
-		      !peer->peer_gens.oos_chunks;
-		spin_unlock(&peer->lock);
-		return ret && !harepl_bm_count(res, slot);
-	}
-	return false;
+	if (!peer)
+		return false;
+	spin_lock(&peer->lock);
+	ret = peer->state == HAREPL_CONN_CONNECTED &&
+	      peer->peer_gens.current_gen == res->md.gen_current &&
+	      (peer->peer_gens.flags & HAREPL_GENS_UPTODATE) &&
+	      !peer->peer_gens.oos_chunks;
+	spin_unlock(&peer->lock);
+	return ret && !harepl_bm_count(res, slot);
 }
 
 /*

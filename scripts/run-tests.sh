@@ -601,7 +601,8 @@ echo "1..${#ORDER[@]}"
 num=0
 for t in "${ORDER[@]}"; do
 	num=$((num + 1))
-	parse_header "$t" >/dev/null || vms=1
+	vms=1
+	[ "$num" -le "${#ONE[@]}" ] || vms=2
 	# a two-VM test runs alone, and so does every test with -j 1
 	limit=$JOBS
 	[ "$vms" -eq 1 ] || limit=1

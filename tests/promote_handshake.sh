@@ -97,27 +97,30 @@ attempt() {
 	[ "$(dmesg | grep -c 'our ids or role changed during the handshake')" -gt "$_seen" ]
 }
 
+# in_handshake NAME VERB ATTEMPT DELAY...: ATTEMPT at each DELAY until one
+# lands inside the handshake (NAME passes) or none did (NAME is skipped);
+# after a miss both nodes must get in sync with the same data
+in_handshake() {
+	_ih_name=$1 _ih_verb=$2 _ih_fn=$3
+	shift 3
+	for _ih_delay; do
+		if "$_ih_fn" "$_ih_delay"; then
+			log "$_ih_verb $_ih_delay s after the TCP connection: inside the handshake"
+			ktap_test_pass "$_ih_name"
+			return
+		fi
+		log "$_ih_verb $_ih_delay s after the TCP connection: outside the handshake; again"
+		if ! repl_wait_synced 60 || ! repl_same_data "$SECTORS"; then
+			die "not in sync after the $_ih_verb outside the handshake"
+		fi
+	done
+	ktap_test_skip "$_ih_name" "$# attempts missed the handshake (slow host?)"
+}
+
 dd if=/dev/urandom of=/tmp/data bs=1M count=4 2>/dev/null
 # A's GENS goes out about 3 s after the TCP connection, the install about
 # 1 s later: aim at the middle, then either side of it
-hit=0
-for delay in 2.9 2.6 3.2; do
-	if attempt $delay; then
-		hit=1
-		log "promoted $delay s after the TCP connection: inside the handshake"
-		break
-	fi
-	log "promoted $delay s after the TCP connection: outside the handshake; again"
-	if ! repl_wait_synced 60 || ! repl_same_data "$SECTORS"; then
-		die "not in sync after the promotion (the kernel logged no change of ids during the handshake)"
-	fi
-done
-
-if [ $hit = 1 ]; then
-	ktap_test_pass "promoted_during_the_handshake"
-else
-	ktap_test_skip "promoted_during_the_handshake" "3 attempts missed the handshake (slow host?)"
-fi
+in_handshake promoted_during_the_handshake promoted attempt 2.9 2.6 3.2
 ktap_test_result "both_in_sync" repl_wait_synced 60
 ktap_test_result "same_data_on_both_disks" repl_same_data "$SECTORS"
 on_b() {
@@ -145,21 +148,7 @@ attempt_demote() {
 	[ "$(dmesg | grep -c 'sending them again')" -gt "$_seen" ]
 }
 
-hit=0
-for delay in 2.6 2.2 3.0; do
-	if attempt_demote $delay; then
-		hit=1
-		log "demoted $delay s after the TCP connection: inside the handshake"
-		break
-	fi
-	log "demoted $delay s after the TCP connection: outside the handshake; again"
-	repl_wait_synced 60 || die "not in sync after the demotion"
-done
-if [ $hit = 1 ]; then
-	ktap_test_pass "demoted_during_the_handshake"
-else
-	ktap_test_skip "demoted_during_the_handshake" "3 attempts missed the handshake (slow host?)"
-fi
+in_handshake demoted_during_the_handshake demoted attempt_demote 2.6 2.2 3.0
 b_takes_over() {
 	repl_wait_synced 60 || return 1
 	wait_for '[ "$(repl_peer nsb role)" = Secondary ]' 5 || {
