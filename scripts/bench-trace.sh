@@ -15,12 +15,22 @@
 #
 # bench-trace.sh --profile [SYSTEM [QD]] - the same run as a perf profile
 # (scripts/bench-profile.sh, which says more).
+#
+# bench-trace.sh --hostcpu [SYSTEM [QD]] - the same 10 s of fio at depth QD
+# (default 32; SYSTEM default harepl-async) with neither tracing nor perf in
+# the guests: scripts/bench-hostcpu.py reads the host CPU of every qemu
+# thread of both VMs around fio, and this prints it per write, with node
+# 0's guest CPU use. Under TCG the host's CPU is what a write costs.
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 cd "$SRC"
 PROFILE=0
+HOSTCPU=0
 if [ "${1:-}" = --profile ]; then
 	PROFILE=1
+	shift
+elif [ "${1:-}" = --hostcpu ]; then
+	HOSTCPU=1
 	shift
 fi
 mkdir -p build/bench
@@ -36,12 +46,85 @@ if [ $PROFILE = 1 ]; then
 	EXTRA_TOOLS=perf scripts/mkinitramfs.sh build/initramfs-perf.cpio
 	export INITRAMFS=build/initramfs-perf.cpio
 	HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace_qd=$QD bench_profile=1"
+elif [ $HOSTCPU = 1 ]; then
+	SYS=${1:-harepl-async}
+	QD=${2:-32}
+	HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace_qd=$QD bench_hostcpu=1"
 else
 	SYS=${1:-harepl-sync}
 fi
 export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"
-scripts/run-tests.sh bench/trace-qd1
 D=build/check/bench/trace-qd1
+if [ $HOSTCPU = 1 ]; then
+	rm -f "$D/hostcpu.json"
+	python3 scripts/bench-hostcpu.py "$D" "$D/hostcpu.json" &
+	SAMPLER=$!
+fi
+scripts/run-tests.sh bench/trace-qd1
+if [ $HOSTCPU = 1 ]; then
+	wait $SAMPLER || { echo "bench-hostcpu: no measurement" >&2; exit 1; }
+	python3 - "$D" "$SYS" "$QD" <<'PYEOF'
+import json
+import re
+import sys
+
+d, sysname, qd = sys.argv[1:4]
+fio = json.load(open(d + "/node0-results/fio.json"))["jobs"][0]
+h = json.load(open(d + "/hostcpu.json"))
+writes = fio["write"]["total_ios"]
+# writes between the marks: fio's rate over the marks' wall time (they
+# bracket fio's 10 s and a few ms of its start and exit)
+wall = h["wall"]
+rate = writes / (fio["write"]["runtime"] / 1000.0)
+print("== %s, 4k randwrite qd%s: %.0f IOPS; host CPU between the marks (%.1f s)"
+      % (sysname, qd, rate, wall))
+print("%-6s %-22s %9s %8s %14s" % ("node", "qemu thread", "CPU s", "% core", "us per write"))
+for n, per in sorted(h["nodes"].items()):
+    for name, t in sorted(per.items(), key=lambda x: (x[0] == "total", -x[1])):
+        if t < 0.005 and name != "total":
+            continue
+        print("%-6s %-22s %9.2f %8.0f %14.0f" % (n, name, t, 100 * t / wall, 1e6 * t / (rate * wall)))
+
+
+def counters(path):
+    """guest CPU (busy, total jiffies), then per-write event counts"""
+    c = {}
+    busy = total = 0
+    for line in open(path):
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "cpu":
+            f = [int(x) for x in w[1:]]
+            busy, total = sum(f) - f[3] - f[4], sum(f)
+        elif w[0] == "ctxt":
+            c["context switches"] = int(w[1])
+        elif w[0] == "eth0:":
+            c["eth0 rx packets"] = int(w[2])
+            c["eth0 tx packets"] = int(w[10])
+        elif w[0] in ("RES:", "CAL:", "LOC:"):
+            n = [int(x) for x in w[1:] if x.isdigit()]
+            c[{"RES:": "IPI resched", "CAL:": "IPI call", "LOC:": "timer irqs"}[w[0]]] = sum(n)
+        elif w[0].rstrip(":").isdigit() and "virtio" in line:
+            name = re.sub(r"\.\d+$", "", [x for x in w if "virtio" in x][-1])
+            n = [int(x) for x in w[1:] if x.isdigit()]
+            c["irq " + name] = c.get("irq " + name, 0) + sum(n)
+    return busy, total, c
+
+
+for n in ("0", "1"):
+    try:
+        b0, t0, a = counters("%s/node%s-results/counters-before.txt" % (d, n))
+        b1, t1, b = counters("%s/node%s-results/counters-after.txt" % (d, n))
+    except OSError:
+        continue
+    row = ["%s %.2f" % (k, (b[k] - a.get(k, 0)) / writes) for k in sorted(b)
+           if b[k] != a.get(k, 0)]
+    print("node %s: guest CPUs busy %.0f %%; per write: %s"
+          % (n, 100.0 * (b1 - b0) / max(1, t1 - t0), ", ".join(row)))
+PYEOF
+	exit 0
+fi
 if [ $PROFILE = 1 ]; then
 	for n in 0 1; do
 		echo "== node $n ($([ $n = 0 ] && echo primary || echo secondary)): $SYS, 4k randwrite qd$QD"

@@ -817,6 +817,13 @@ peer_request() {
 		[ "$2" = on ] && profile_start /tmp/bench1 && _pr_ok=1
 		[ "$2" = off ] && profile_stop /tmp/bench1 && _pr_ok=1
 		;;
+	counters)
+		# counters on|off: /proc/net/dev, /proc/interrupts and /proc/stat
+		# now, into counters-before.txt or counters-after.txt (bench-trace.sh --hostcpu)
+		mkdir -p /tmp/bench1
+		[ "$2" = on ] && cat /proc/net/dev /proc/interrupts /proc/stat >/tmp/bench1/counters-before.txt && _pr_ok=1
+		[ "$2" = off ] && cat /proc/net/dev /proc/interrupts /proc/stat >/tmp/bench1/counters-after.txt && _pr_ok=1
+		;;
 	fio)
 		# fio WORKLOAD RUN: a raw point on this node's vdb; the reply lists METRIC,VALUE pairs
 		RES_DIR=/tmp/bench1
@@ -890,7 +897,8 @@ peer_main() {
 	dmesg >/tmp/bench1/dmesg-node1.txt
 	_pm_files="dmesg-node1.txt fio"
 	[ ! -f /tmp/bench1/trace.txt ] || _pm_files="$_pm_files trace.txt"
-	[ ! -f /tmp/bench1/profile.txt ] || _pm_files="$_pm_files profile*.txt counters-*.txt"
+	[ ! -f /tmp/bench1/profile.txt ] || _pm_files="$_pm_files profile*.txt"
+	[ ! -f /tmp/bench1/counters-after.txt ] || _pm_files="$_pm_files counters-*.txt"
 	(cd /tmp/bench1 && save_results $_pm_files)
 	check_dmesg
 	ktap_test_pass "peer_served"

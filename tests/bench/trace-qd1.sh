@@ -24,8 +24,13 @@ for _a in $(cat /proc/cmdline); do
 	bench_trace_rw=sync) RW="--rw=write --fdatasync=1" ;;
 	# bench_trace_qd=N: N writes in flight instead of 1
 	bench_trace_qd=*) QD=${_a#*=} ;;
+	# bench_trace_rate=N: at most N writes per second (1: next to idle)
+	bench_trace_rate=*) RW="$RW --rate_iops=${_a#*=}" ;;
 	# bench_profile=1: a perf profile of both nodes instead of a trace
 	bench_profile=1) PROFILE=1 ;;
+	# bench_hostcpu=1: neither; the host measures its qemu threads' CPU
+	# between the markers (scripts/bench-hostcpu.py)
+	bench_hostcpu=1) HOSTCPU=1 ;;
 	esac
 done
 
@@ -45,7 +50,7 @@ trace_setup() {
 ktap_print_header
 ktap_set_plan 1
 wait_for "ping -c 1 -W 1 $PEER_IP >/dev/null 2>&1" 60 || die "peer unreachable"
-[ "${PROFILE:-0}" = 1 ] || trace_setup
+[ "${PROFILE:-0}" = 1 ] || [ "${HOSTCPU:-0}" = 1 ] || trace_setup
 if [ "$ME" = 1 ]; then
 	peer_main
 	ktap_finished
@@ -65,6 +70,12 @@ if [ "${PROFILE:-0}" = 1 ]; then
 	rpc 30 profile on >/dev/null || die "node 1 cannot profile (perf not packed?)"
 	profile_start /tmp || die "cannot profile (perf not packed?)"
 	hareplctl status --json >/tmp/status-before.json 2>/dev/null || :
+elif [ "${HOSTCPU:-0}" = 1 ]; then
+	RUNTIME=10
+	hareplctl status --json >/tmp/status-before.json 2>/dev/null || :
+	rpc 10 counters on >/dev/null || die "node 1 cannot read its counters"
+	cat /proc/net/dev /proc/interrupts /proc/stat >/tmp/counters-before.txt
+	log "hostcpu: start"
 else
 	# node 1 records from now on, we from the first write on
 	rpc 10 trace on >/dev/null || die "node 1 cannot trace"
@@ -80,6 +91,11 @@ if [ "${PROFILE:-0}" = 1 ]; then
 	hareplctl status --json >/tmp/status-after.json 2>/dev/null || :
 	profile_stop /tmp || die "perf report failed"
 	rpc 300 profile off >/dev/null || die "node 1: perf report failed"
+elif [ "${HOSTCPU:-0}" = 1 ]; then
+	log "hostcpu: end"
+	cat /proc/net/dev /proc/interrupts /proc/stat >/tmp/counters-after.txt
+	rpc 10 counters off >/dev/null || die "node 1 cannot read its counters"
+	hareplctl status --json >/tmp/status-after.json 2>/dev/null || :
 else
 	echo 0 >$T/tracing_on
 	rpc 10 trace off >/dev/null
@@ -91,6 +107,8 @@ rpc 30 quit >/dev/null
 cp /tmp/trace-fio.json /tmp/fio.json
 if [ "${PROFILE:-0}" = 1 ]; then
 	(cd /tmp && save_results profile*.txt fio.json status-*.json counters-*.txt)
+elif [ "${HOSTCPU:-0}" = 1 ]; then
+	(cd /tmp && save_results fio.json status-*.json counters-*.txt)
 else
 	cp $T/trace /tmp/trace.txt
 	(cd /tmp && save_results trace.txt fio.json)
