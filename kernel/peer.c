@@ -439,8 +439,13 @@ static int harepl_peer_worker(void *arg)
 		}
 		backoff = HAREPL_BACKOFF_MIN;
 		pr_info("%s: peer %s: connected\n", peer->res->name, peer->addr_str);
-		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+		/*
+		 * Announce the connection once its first decision is made: an
+		 * event before it would show a stale peer Connected and
+		 * UpToDate, which a cluster manager may take as promotable.
+		 */
 		harepl_sync_decide(peer);
+		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 		harepl_receive_loop(peer);
 		harepl_peer_teardown(peer);
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);

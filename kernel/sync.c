@@ -478,7 +478,6 @@ static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 		harepl_peer_drop(peer, "cannot mark the disk Inconsistent");
 		return ret;
 	}
-	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
 	spin_lock(&peer->lock);
 	chunks = full ? res->bm.nbits :
 		 min_t(u64, peer->peer_gens.oos_chunks +
@@ -487,6 +486,8 @@ static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 		peer->state = HAREPL_CONN_SYNC_TARGET;
 	peer->rs_verify = false;
 	spin_unlock(&peer->lock);
+	/* after the state: the disk event then shows the peer SyncTarget */
+	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
 	atomic64_set(&peer->rs_total, chunks * harepl_chunk_bytes(res));
 	atomic64_set(&peer->rs_done, 0);
 	peer->rs_start = jiffies;
@@ -853,7 +854,9 @@ void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens 
 	spin_unlock(&peer->lock);
 	pr_info("%s: peer %s: resync from the peer done, UpToDate\n", res->name,
 		peer->addr_str);
+	/* RS_DONE is one-way: the source learns our new ids from us */
 	harepl_queue_ctl(peer, HAREPL_CTL_STATE);
+	harepl_queue_ctl(peer, HAREPL_CTL_GENS);
 	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 }
 

@@ -7,13 +7,16 @@
 # for the peer chunk by chunk (4 KiB chunks: exactly what was written).
 # Once the link is back, the peer becomes SyncTarget (Inconsistent), only
 # what changed is sent (between 1x and 2x the bytes written, not the
-# device), both end Connected and UpToDate with the same generation, and
+# device), both end Connected and UpToDate with the same generation (and
+# A's status shows B's new one), and
 # the two data areas are identical (and the primary's passed fio's
-# verification). The source reported progress events.
+# verification). The source reported progress events, and neither node's
+# first event after the reconnection shows the peer merely Connected: the
+# connection is announced once the ids were compared.
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 load_module
 two_ns_setup
@@ -54,6 +57,8 @@ oos_recorded() {
 }
 ktap_test_result "oos_bytes_equal_distinct_bytes_written" oos_recorded
 
+EV_A=$(wc -l </tmp/events-nsa.json)
+EV_B=$(wc -l </tmp/events-nsb.json)
 repl_link up
 t0=$(awk '{ printf "%d", $1 }' /proc/uptime)
 ktap_test_result "resync_completes" repl_wait_synced 150
@@ -95,11 +100,32 @@ source_progress_events() {
 }
 ktap_test_result "source_resync_events_start_progress_end" source_progress_events
 
+# first_link_event NS LINES: the peer's connection in the first event after line LINES of NS's
+# recording that shows it connected (not StandAlone or Connecting)
+first_link_event() {
+	tail -n +$(($2 + 1)) "/tmp/events-$1.json" |
+		jq -r -R 'fromjson? | .peers[0].connection // "-" |
+			select(IN("-", "StandAlone", "Connecting") | not)' 2>/dev/null | head -n 1
+}
+
+# The connection is announced after the nodes compared their ids: an event saying Connected
+# while B's disk still said UpToDate would show a stale node as promotable to a cluster manager.
+announced_after_decision() {
+	fa=$(first_link_event nsa "$EV_A")
+	fb=$(first_link_event nsb "$EV_B")
+	log "first event after the link came back that shows the peer connected: A $fa, B $fb"
+	[ "$fa" = SyncSource ] && [ "$fb" = SyncTarget ]
+}
+ktap_test_result "first_connected_event_shows_the_resync" announced_after_decision
+
 same_generation() {
 	ga=$(repl_status nsa gen_current)
 	gb=$(repl_status nsb gen_current)
 	log "gen_current: A $ga, B $gb; A's bitmap id for B $(repl_peer nsa gen_bitmap)"
-	[ -n "$ga" ] && [ "$ga" != null ] && [ "$ga" = "$gb" ]
+	[ -n "$ga" ] && [ "$ga" != null ] && [ "$ga" = "$gb" ] || return 1
+	# and A's view of B's ids is B's new one: the target tells it after RS_DONE
+	wait_for '[ "$(repl_peer nsa gen_current)" = "$gb" ]' 5 ||
+		{ log "A still sees B at $(repl_peer nsa gen_current), B is at $gb"; return 1; }
 }
 ktap_test_result "same_generation_after_resync" same_generation
 
