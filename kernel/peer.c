@@ -410,6 +410,14 @@ static bool harepl_peer_dials(struct harepl_peer *peer)
 	return peer->res->md.node_id < peer->conf.node_id;
 }
 
+/* Is the connection being dropped (harepl_peer_drop(), or closed by the peer)? */
+static bool harepl_peer_dropping(struct harepl_peer *peer)
+{
+	struct socket *sock = READ_ONCE(peer->sock);
+
+	return !sock || READ_ONCE(sock->sk->sk_shutdown);
+}
+
 static int harepl_peer_worker(void *arg)
 {
 	struct harepl_peer *peer = arg;
@@ -440,12 +448,14 @@ static int harepl_peer_worker(void *arg)
 		backoff = HAREPL_BACKOFF_MIN;
 		pr_info("%s: peer %s: connected\n", peer->res->name, peer->addr_str);
 		/*
-		 * Announce the connection once its first decision is made: an
-		 * event before it would show a stale peer Connected and
-		 * UpToDate, which a cluster manager may take as promotable.
+		 * Announce the connection once its first decision is made
+		 * (unless that dropped it: teardown reports the end): an
+		 * event before it would show a stale node Connected and
+		 * UpToDate until it turns SyncTarget.
 		 */
 		harepl_sync_decide(peer);
-		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+		if (!harepl_peer_dropping(peer))
+			harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 		harepl_receive_loop(peer);
 		harepl_peer_teardown(peer);
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);

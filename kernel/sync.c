@@ -475,6 +475,8 @@ static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 	ret = harepl_md_write(res);
 	mutex_unlock(&res->md_mutex);
 	if (ret) {
+		/* the flags in memory say so already: no promotion on stale data */
+		harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
 		harepl_peer_drop(peer, "cannot mark the disk Inconsistent");
 		return ret;
 	}
@@ -800,12 +802,33 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 {
 	struct harepl_resource *res = peer->res;
 	unsigned long secs = max(1UL, (jiffies - peer->rs_start) / HZ);
+	struct harepl_wire_gens w;
+	struct harepl_gens sent;
 
 	/* the target first: a crash in between leaves a full sync, not a gap */
-	if (harepl_send_gens(peer, HAREPL_WIRE_RS_DONE, 0, 0)) {
+	harepl_gens_fill(peer, &w, 0, &sent);
+	if (harepl_send_packet(peer, HAREPL_WIRE_RS_DONE, 0, 0, 0, 0, 0, &w,
+			       sizeof(w))) {
 		harepl_peer_drop(peer, "cannot send RS_DONE");
 		return;
 	}
+	/*
+	 * RS_DONE is one-way: what the target makes of it
+	 * (harepl_sync_done_target()) is our view of its ids from now on.
+	 * A GENS from it would make us decide again, alone.
+	 */
+	spin_lock(&peer->lock);
+	if (peer->peer_gens.current_gen != sent.current_gen) {
+		memmove(&peer->peer_gens.history[1], &peer->peer_gens.history[0],
+			sizeof(peer->peer_gens.history[0]) * (HAREPL_MD_HISTORY - 1));
+		peer->peer_gens.history[0] = peer->peer_gens.current_gen;
+		peer->peer_gens.current_gen = sent.current_gen;
+	}
+	peer->peer_gens.bitmap_gen = 0;
+	peer->peer_gens.oos_chunks = 0;
+	peer->peer_gens.flags = (peer->peer_gens.flags & HAREPL_GENS_PRIMARY) |
+				HAREPL_GENS_CONSISTENT | HAREPL_GENS_UPTODATE;
+	spin_unlock(&peer->lock);
 	mutex_lock(&res->md_mutex);
 	res->md.slots[peer->slot].gen_bitmap = 0;
 	res->md.slots[peer->slot].flags = 0;
@@ -854,9 +877,7 @@ void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens 
 	spin_unlock(&peer->lock);
 	pr_info("%s: peer %s: resync from the peer done, UpToDate\n", res->name,
 		peer->addr_str);
-	/* RS_DONE is one-way: the source learns our new ids from us */
 	harepl_queue_ctl(peer, HAREPL_CTL_STATE);
-	harepl_queue_ctl(peer, HAREPL_CTL_GENS);
 	harepl_queue_ctl(peer, HAREPL_CTL_EVENT);
 }
 
