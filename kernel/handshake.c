@@ -35,7 +35,8 @@ static int harepl_mac(struct harepl_resource *res, const u8 *nonce, u32 node,
 }
 
 /* Sends one handshake packet on a socket that has no peer yet. */
-static int harepl_hs_send(struct socket *sock, u16 type, const void *p, u32 len)
+static int harepl_hs_send_flags(struct socket *sock, u16 type, u16 flags,
+				const void *p, u32 len)
 {
 	struct {
 		struct harepl_wire_hdr hdr;
@@ -50,11 +51,17 @@ static int harepl_hs_send(struct socket *sock, u16 type, const void *p, u32 len)
 		return -EINVAL;
 	buf.hdr.magic = cpu_to_be32(HAREPL_WIRE_MAGIC);
 	buf.hdr.type = cpu_to_be16(type);
+	buf.hdr.flags = cpu_to_be16(flags);
 	buf.hdr.length = cpu_to_be32(len);
 	buf.hdr.hdr_csum = cpu_to_be32(crc32c(~0U, &buf.hdr, sizeof(buf.hdr)));
 	memcpy(buf.payload, p, len);
 	ret = kernel_sendmsg(sock, &msg, &iov, 1, iov.iov_len);
 	return ret == iov.iov_len ? 0 : (ret < 0 ? ret : -EPIPE);
+}
+
+static int harepl_hs_send(struct socket *sock, u16 type, const void *p, u32 len)
+{
+	return harepl_hs_send_flags(sock, type, 0, p, len);
 }
 
 static void harepl_hs_refuse(struct socket *sock, u32 code, const char *reason)
@@ -68,6 +75,7 @@ static void harepl_hs_refuse(struct socket *sock, u32 code, const char *reason)
 /* The peer's reason for refusing us, kept for the log */
 struct harepl_hs {
 	unsigned long deadline;		/* for the whole handshake */
+	u16 flags;			/* of the last packet received */
 	struct harepl_wire_error err;
 };
 
@@ -92,10 +100,25 @@ static int harepl_hs_recv(struct socket *sock, struct harepl_hs *hs, u16 type,
 		*why = "unexpected packet during the handshake";
 		return -EPROTO;
 	}
+	hs->flags = be16_to_cpu(hdr.flags);
 	ret = harepl_recv_full(sock, p, len, hs->deadline, true);
 	if (ret)
 		*why = "truncated handshake packet";
 	return ret;
+}
+
+static void harepl_hello_fill(struct harepl_resource *res,
+			      struct harepl_peer *expect, u8 *nonce,
+			      struct harepl_wire_hello *me)
+{
+	memset(me, 0, sizeof(*me));
+	me->version_min = cpu_to_be32(HAREPL_WIRE_VERSION_MIN);
+	me->version_max = cpu_to_be32(HAREPL_WIRE_VERSION_MAX);
+	me->node_id = cpu_to_be32(res->md.node_id);
+	me->peer_node_id = cpu_to_be32(expect ? expect->conf.node_id : U32_MAX);
+	get_random_bytes(nonce, HAREPL_WIRE_NONCE_LEN);
+	memcpy(me->nonce, nonce, HAREPL_WIRE_NONCE_LEN);
+	strscpy(me->resource, res->name, sizeof(me->resource));
 }
 
 static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
@@ -103,17 +126,11 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 			   struct harepl_peer **found, u8 *nonce, u8 *peer_nonce,
 			   const char **why)
 {
-	struct harepl_wire_hello me = {}, him;
+	struct harepl_wire_hello me, him;
 	u32 lo, hi, id;
 	int ret;
 
-	me.version_min = cpu_to_be32(HAREPL_WIRE_VERSION_MIN);
-	me.version_max = cpu_to_be32(HAREPL_WIRE_VERSION_MAX);
-	me.node_id = cpu_to_be32(res->md.node_id);
-	me.peer_node_id = cpu_to_be32(expect ? expect->conf.node_id : U32_MAX);
-	get_random_bytes(nonce, HAREPL_WIRE_NONCE_LEN);
-	memcpy(me.nonce, nonce, HAREPL_WIRE_NONCE_LEN);
-	strscpy(me.resource, res->name, sizeof(me.resource));
+	harepl_hello_fill(res, expect, nonce, &me);
 	ret = harepl_hs_send(sock, HAREPL_WIRE_HELLO, &me, sizeof(me)) ?:
 	      harepl_hs_recv(sock, hs, HAREPL_WIRE_HELLO, &him, sizeof(him), why);
 	if (ret)
@@ -137,8 +154,49 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 		harepl_hs_refuse(sock, HAREPL_WIRE_E_PEER, *why);
 		return -EPROTO;
 	}
+	if (hs->flags & HAREPL_WIRE_F_WAKE) {
+		/*
+		 * Unauthenticated, and all it does is make us dial the peer
+		 * it names, as we would anyway: at most one dial per wake-up,
+		 * the worker backs off again if that fails.
+		 */
+		if (expect || !harepl_peer_dials(*found)) {
+			*why = "a wake-up from a peer that should connect itself";
+			harepl_hs_refuse(sock, HAREPL_WIRE_E_PROTOCOL, *why);
+			return -EPROTO;
+		}
+		*why = harepl_peer_wake(*found) ? "woken" : NULL;
+		return -ECANCELED;
+	}
 	memcpy(peer_nonce, him.nonce, HAREPL_WIRE_NONCE_LEN);
 	return 0;
+}
+
+/**
+ * harepl_send_wake() - tell a peer that dials us to do so now
+ * @res: the resource
+ * @sock: a connection to @peer's address
+ * @peer: a peer with the lower node id, which dials us
+ *
+ * Sends a HELLO with %HAREPL_WIRE_F_WAKE and reads the peer's HELLO (for
+ * at most a second: DISCONNECT waits for this), so that the peer closes
+ * the connection first; nothing else is exchanged.
+ *
+ * Return: 0 when the peer took the HELLO, else a negative errno.
+ */
+int harepl_send_wake(struct harepl_resource *res, struct socket *sock,
+		     struct harepl_peer *peer)
+{
+	struct harepl_hs hs = { .deadline = jiffies + HZ };
+	struct harepl_wire_hello me, him;
+	u8 nonce[HAREPL_WIRE_NONCE_LEN];
+	const char *why;
+
+	harepl_hello_fill(res, peer, nonce, &me);
+	return harepl_hs_send_flags(sock, HAREPL_WIRE_HELLO, HAREPL_WIRE_F_WAKE,
+				    &me, sizeof(me)) ?:
+	       harepl_hs_recv(sock, &hs, HAREPL_WIRE_HELLO, &him, sizeof(him),
+			      &why);
 }
 
 static int harepl_hs_auth(struct harepl_resource *res, struct socket *sock,
@@ -236,7 +294,8 @@ static int harepl_hs_gens(struct harepl_resource *res, struct socket *sock,
  *
  * The whole handshake must complete within HAREPL_HANDSHAKE_TIMEOUT.
  *
- * Return: 0, or a negative errno after logging why.
+ * Return: 0, or a negative errno after logging why; -ECANCELED for a wake-up
+ * (%HAREPL_WIRE_F_WAKE) from a peer we dial, logged if it made us dial.
  */
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,
 		     struct harepl_peer *expect, struct harepl_hs_result *out,
@@ -253,11 +312,17 @@ int harepl_handshake(struct harepl_resource *res, struct socket *sock,
 	      harepl_hs_auth(res, sock, &hs, out->peer, nonce, peer_nonce, &why) ?:
 	      harepl_hs_state(res, sock, &hs, out, &why) ?:
 	      harepl_hs_gens(res, sock, &hs, out, &why);
-	if (ret == -ECONNREFUSED)
+	if (ret == -ECANCELED) {
+		/* no reason: connected already, the wake-up is stale */
+		if (why)
+			pr_info_ratelimited("%s: peer %s says it is listening: connecting to it now\n",
+					    res->name, out->peer->addr_str);
+	} else if (ret == -ECONNREFUSED) {
 		pr_warn_ratelimited("%s: peer %s refused the connection: %s\n",
 				    res->name, addr, why);
-	else if (ret)
+	} else if (ret) {
 		pr_warn_ratelimited("%s: peer %s: handshake failed: %s\n",
 				    res->name, addr, why);
+	}
 	return ret;
 }

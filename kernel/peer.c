@@ -405,7 +405,8 @@ static int harepl_peer_try_connect(struct harepl_peer *peer)
 	return ret;
 }
 
-static bool harepl_peer_dials(struct harepl_peer *peer)
+/* Of two nodes, the one with the lower id connects to the other. */
+bool harepl_peer_dials(struct harepl_peer *peer)
 {
 	return peer->res->md.node_id < peer->conf.node_id;
 }
@@ -418,11 +419,52 @@ static bool harepl_peer_dropping(struct harepl_peer *peer)
 	return !sock || READ_ONCE(sock->sk->sk_shutdown);
 }
 
+/*
+ * A wake-up from the peer (handshake): dial it now, not after the backoff.
+ * False when connected: the peer will see that connection end and we dial
+ * again at once then.
+ */
+bool harepl_peer_wake(struct harepl_peer *peer)
+{
+	if (READ_ONCE(peer->sock))
+		return false;
+	WRITE_ONCE(peer->woken, true);
+	wake_up(&peer->wq);
+	return true;
+}
+
+/*
+ * The node that does not dial tells the one that does, once, that it
+ * listens now (after CONNECT, e.g. at boot): that node's backoff may have
+ * grown to HAREPL_BACKOFF_MAX while we were away. Best effort: a peer
+ * that is down, or too old to know the wake-up, dials when its backoff
+ * ends, as without it.
+ */
+static void harepl_peer_send_wake(struct harepl_peer *peer)
+{
+	struct socket *sock;
+	int ret;
+
+	ret = harepl_sock_new(peer->res, &sock);
+	if (ret)
+		return;
+	sock->sk->sk_sndtimeo = HAREPL_CONNECT_TIMEOUT;
+	ret = kernel_connect(sock, (struct sockaddr *)&peer->conf.addr,
+			     peer->conf.addrlen, 0);
+	if (!ret)
+		ret = harepl_send_wake(peer->res, sock, peer);
+	pr_debug("%s: peer %s: wake-up: %d\n", peer->res->name, peer->addr_str,
+		 ret);
+	sock_release(sock);
+}
+
 static int harepl_peer_worker(void *arg)
 {
 	struct harepl_peer *peer = arg;
 	unsigned long backoff = HAREPL_BACKOFF_MIN, wait;
 
+	if (!harepl_peer_dials(peer) && !harepl_fence_frozen(peer->res))
+		harepl_peer_send_wake(peer);
 	while (!kthread_should_stop()) {
 		/*
 		 * Only the node with the lower id dials; the other waits for
@@ -438,11 +480,16 @@ static int harepl_peer_worker(void *arg)
 							 kthread_should_stop(), HZ);
 			continue;
 		}
+		WRITE_ONCE(peer->woken, false);
 		if (!READ_ONCE(peer->sock) && harepl_peer_try_connect(peer)) {
 			wait = backoff / 2 + get_random_u32_below(backoff / 2 + 1);
 			wait_event_interruptible_timeout(peer->wq, READ_ONCE(peer->sock) ||
+							 READ_ONCE(peer->woken) ||
 							 kthread_should_stop(), wait);
 			backoff = min(backoff * 2, (unsigned long)HAREPL_BACKOFF_MAX);
+			/* the peer says it listens again: dial at once */
+			if (READ_ONCE(peer->woken))
+				backoff = HAREPL_BACKOFF_MIN;
 			continue;
 		}
 		backoff = HAREPL_BACKOFF_MIN;

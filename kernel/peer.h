@@ -129,6 +129,7 @@ struct harepl_peer {
 
 	struct task_struct *worker;	/* connects, handshakes, receives */
 	wait_queue_head_t wq;		/* worker waits for a socket here */
+	bool woken;			/* a wake-up came: dial now (READ_ONCE) */
 	unsigned long last_recv;	/* jiffies: a header arrived */
 	unsigned long last_progress;	/* jiffies: TCP acked our data */
 	u32 last_una;			/* TCP snd_una seen then */
@@ -294,5 +295,9 @@ struct harepl_hs_result {
 int harepl_handshake(struct harepl_resource *res, struct socket *sock,
 		     struct harepl_peer *expect, struct harepl_hs_result *hs,
 		     const char *addr);
+int harepl_send_wake(struct harepl_resource *res, struct socket *sock,
+		     struct harepl_peer *peer);
+bool harepl_peer_dials(struct harepl_peer *peer);
+bool harepl_peer_wake(struct harepl_peer *peer);
 
 #endif

@@ -111,6 +111,8 @@ static u16 harepl_wire_flags(u16 type)
 		return HAREPL_WIRE_F_VERIFY;
 	case HAREPL_WIRE_GENS:
 		return HAREPL_WIRE_F_FULL | HAREPL_WIRE_F_START;
+	case HAREPL_WIRE_HELLO:
+		return HAREPL_WIRE_F_WAKE;
 	default:
 		return 0;
 	}

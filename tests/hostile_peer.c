@@ -463,11 +463,27 @@ static void c_bad_flags(struct out *o)
 {
 	struct harepl_wire_hello hello;
 	struct harepl_wire_hdr *h = add_hdr(o, HAREPL_WIRE_HELLO, sizeof(hello));
+	unsigned int bit = rnd_below(15);
 
+	/* any flag but F_WAKE, the only one a HELLO may carry */
+	if (bit == 7)
+		bit = 15;
 	if (rnd_below(2))
-		h->flags = htons((uint16_t)(0x8000 >> rnd_below(13)));
+		h->flags = htons((uint16_t)(1U << bit));
 	else
 		h->reserved = htonl((uint32_t)rnd() | 1);
+	seal(h);
+	good_hello(&hello, NULL);
+	add_bytes(o, &hello, sizeof(hello));
+}
+
+/* a wake-up from a node that dials the target itself: refused */
+static void c_hello_wake(struct out *o)
+{
+	struct harepl_wire_hello hello;
+	struct harepl_wire_hdr *h = add_hdr(o, HAREPL_WIRE_HELLO, sizeof(hello));
+
+	h->flags = htons(HAREPL_WIRE_F_WAKE);
 	seal(h);
 	good_hello(&hello, NULL);
 	add_bytes(o, &hello, sizeof(hello));
@@ -760,6 +776,7 @@ static const struct cat cats[] = {
 	{ "hello_bad_node", "pre", P_NONE, c_hello_bad_node, false, 0 },
 	{ "hello_then_garbage", "pre", P_NONE, c_hello_then_garbage, false, 0 },
 	{ "hello_then_data", "pre", P_NONE, c_hello_then_data, false, 0 },
+	{ "hello_wake", "pre", P_NONE, c_hello_wake, false, 0 },
 	{ "bad_auth", "pre", P_NONE, c_bad_auth, false, 0 },
 	{ "two_primaries", "primary", P_AUTH, c_two_primaries, false, 0 },
 	{ "state_small", "primary", P_AUTH, c_state_small, false, 0 },

@@ -5,7 +5,8 @@
 # A hostile peer: tests/hostile_peer connects to node A from the peer's
 # address more than 10,000 times, each time with one kind of bad input
 # (wrong magic, checksum, type, flags or length, truncated packets, random
-# bytes, bad HELLOs, a wrong AUTH, packets before the handshake; after a
+# bytes, bad HELLOs, a wake-up from a node A does not dial, a wrong AUTH,
+# packets before the handshake; after a
 # good handshake: two primaries, a STATE too small, requests to a primary,
 # unknown ACKs; against a secondary: requests beyond the device or over
 # 1 MiB, overflowing sectors, bad lengths and sizes). A must close every
@@ -20,7 +21,7 @@ ktap_print_header
 ktap_set_plan 10
 
 HP=/tests/bin/hostile_peer
-N1=${N1:-450}	# connections per category against the primary (20 categories)
+N1=${N1:-450}	# connections per category against the primary (21 categories)
 N2=${N2:-150}	# against the secondary (9 categories)
 [ -x $HP ] || die "$HP missing"
 $HP -T >/dev/null || die "hostile_peer's crc32c/SHA-256/HMAC self-test failed"
@@ -76,6 +77,7 @@ reason() {
 	hello_bad_version) echo 'version' ;;
 	hello_wrong_resource) echo 'resource' ;;
 	hello_bad_node) echo 'node' ;;
+	hello_wake) echo 'wake-up from a peer that should connect itself' ;;
 	bad_auth) echo 'authentication failed' ;;
 	two_primaries) echo 'primary|primaries' ;;
 	state_small) echo 'small|size' ;;

@@ -7,11 +7,12 @@
 # down. The primary keeps serving: fio finishes on time without errors, no
 # write waits longer than the timeout plus 1 s, fio's data verifies, the
 # peer is no longer Connected and what was written since is counted as out
-# of sync.
+# of sync. When B then comes back (disconnect, link up, connect), its
+# wake-up makes A dial at once (A logs it), and the two resync.
 . "${0%/*}/lib.sh"
 
 ktap_print_header
-ktap_set_plan 5
+ktap_set_plan 6
 
 TIMEOUT_MS=2000
 repl_setup sync Timeout=2s
@@ -76,7 +77,25 @@ peer_lost() {
 }
 ktap_test_result "peer_disconnected_writes_out_of_sync" peer_lost
 
+# By now A has dialled B for over 15 s and waits up to 5 s between
+# attempts. B comes back as after a reboot (disconnect, link up, connect):
+# its wake-up makes A dial at once instead of after its backoff.
+repl_ctl nsb disconnect r0 >/dev/null || die "B: disconnect failed"
 ip -n nsb link set veth-b up
+WAKES=$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening: connecting to it now')
+t0=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+repl_ctl nsb connect r0 >/dev/null || die "B: connect failed"
+wait_for '[ "$(repl_peer nsb connection)" != Connecting ] && [ "$(repl_peer nsa connection)" != Connecting ]' 20
+t1=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
+
+woken() {
+	log "B connected again $((t1 - t0)) ms after its CONNECT: A $(repl_peer nsa connection), B $(repl_peer nsb connection)"
+	dmesg | grep 'harepl: r0:' | tail -n 8 | sed 's/^/# /'
+	[ "$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening: connecting to it now')" \
+		-gt "$WAKES" ] && repl_wait_synced 60
+}
+ktap_test_result "returning_peer_wakes_the_dialer" woken
+
 repl_down
 check_dmesg
 ktap_finished

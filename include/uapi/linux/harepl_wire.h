@@ -98,7 +98,12 @@ enum harepl_wire_flag {
 	HAREPL_WIRE_F_FULL	= 1U << 5,
 	/* GENS: a bitmap resync to the receiver starts */
 	HAREPL_WIRE_F_START	= 1U << 6,
-	__HAREPL_WIRE_F_ALL	= 0x7f
+	/*
+	 * HELLO from the node that does not dial: "I am listening again,
+	 * connect to me now"; nothing else follows on that connection
+	 */
+	HAREPL_WIRE_F_WAKE	= 1U << 7,
+	__HAREPL_WIRE_F_ALL	= 0xff
 };
 
 struct harepl_wire_hdr {
