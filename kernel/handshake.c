@@ -76,6 +76,7 @@ static void harepl_hs_refuse(struct socket *sock, u32 code, const char *reason)
 struct harepl_hs {
 	unsigned long deadline;		/* for the whole handshake */
 	u16 flags;			/* of the last packet received */
+	bool woken;			/* it was a wake-up (F_WAKE) */
 	struct harepl_wire_error err;
 };
 
@@ -166,6 +167,7 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
 			return -EPROTO;
 		}
 		*why = harepl_peer_wake(*found) ? "woken" : NULL;
+		hs->woken = true;
 		return -ECANCELED;
 	}
 	memcpy(peer_nonce, him.nonce, HAREPL_WIRE_NONCE_LEN);
@@ -178,11 +180,11 @@ static int harepl_hs_hello(struct harepl_resource *res, struct socket *sock,
  * @sock: a connection to @peer's address
  * @peer: a peer with the lower node id, which dials us
  *
- * Sends a HELLO with %HAREPL_WIRE_F_WAKE and reads the peer's HELLO (for
- * at most a second: DISCONNECT waits for this), so that the peer closes
- * the connection first; nothing else is exchanged.
+ * Sends a HELLO with %HAREPL_WIRE_F_WAKE, reads the peer's HELLO and then
+ * waits for the peer to close, or for its ERROR if it refuses the wake-up
+ * (logged); a second in all, plus a receive slice.
  *
- * Return: 0 when the peer took the HELLO, else a negative errno.
+ * Return: 0 when the peer closed after its HELLO, else a negative errno.
  */
 int harepl_send_wake(struct harepl_resource *res, struct socket *sock,
 		     struct harepl_peer *peer)
@@ -191,12 +193,22 @@ int harepl_send_wake(struct harepl_resource *res, struct socket *sock,
 	struct harepl_wire_hello me, him;
 	u8 nonce[HAREPL_WIRE_NONCE_LEN];
 	const char *why;
+	int ret;
 
 	harepl_hello_fill(res, peer, nonce, &me);
-	return harepl_hs_send_flags(sock, HAREPL_WIRE_HELLO, HAREPL_WIRE_F_WAKE,
-				    &me, sizeof(me)) ?:
-	       harepl_hs_recv(sock, &hs, HAREPL_WIRE_HELLO, &him, sizeof(him),
-			      &why);
+	ret = harepl_hs_send_flags(sock, HAREPL_WIRE_HELLO, HAREPL_WIRE_F_WAKE,
+				   &me, sizeof(me)) ?:
+	      harepl_hs_recv(sock, &hs, HAREPL_WIRE_HELLO, &him, sizeof(him),
+			     &why);
+	if (ret)
+		return ret;
+	/* nothing more follows but an ERROR: EOF is the answer we want */
+	ret = harepl_hs_recv(sock, &hs, HAREPL_WIRE_HELLO, &him, sizeof(him),
+			     &why);
+	if (ret == -ECONNREFUSED)
+		pr_warn_ratelimited("%s: peer %s refused our wake-up: %s\n",
+				    res->name, peer->addr_str, why);
+	return ret == -ECONNRESET ? 0 : ret;
 }
 
 static int harepl_hs_auth(struct harepl_resource *res, struct socket *sock,
@@ -312,11 +324,11 @@ int harepl_handshake(struct harepl_resource *res, struct socket *sock,
 	      harepl_hs_auth(res, sock, &hs, out->peer, nonce, peer_nonce, &why) ?:
 	      harepl_hs_state(res, sock, &hs, out, &why) ?:
 	      harepl_hs_gens(res, sock, &hs, out, &why);
-	if (ret == -ECANCELED) {
-		/* no reason: connected already, the wake-up is stale */
+	if (hs.woken) {
+		/* no reason: ignored (see harepl_peer_wake()) */
 		if (why)
-			pr_info_ratelimited("%s: peer %s says it is listening: connecting to it now\n",
-					    res->name, out->peer->addr_str);
+			pr_info_ratelimited("%s: peer %s says it is listening (from %s): connecting to it now\n",
+					    res->name, out->peer->addr_str, addr);
 	} else if (ret == -ECONNREFUSED) {
 		pr_warn_ratelimited("%s: peer %s refused the connection: %s\n",
 				    res->name, addr, why);

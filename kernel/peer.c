@@ -26,6 +26,7 @@
 #define HAREPL_CONNECT_TIMEOUT	(HZ)
 #define HAREPL_BACKOFF_MIN	(HZ / 10)
 #define HAREPL_BACKOFF_MAX	(5 * HZ)
+#define HAREPL_WAKE_MIN		HZ	/* between two wake-ups honoured */
 
 enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer)
 {
@@ -421,13 +422,19 @@ static bool harepl_peer_dropping(struct harepl_peer *peer)
 
 /*
  * A wake-up from the peer (handshake): dial it now, not after the backoff.
- * False when connected: the peer will see that connection end and we dial
- * again at once then.
+ * False when ignored: connected (the peer will see that connection end,
+ * and we dial again at once then), after a split brain (we wait for
+ * CONNECT), or within HAREPL_WAKE_MIN of the last one honoured: a wake-up
+ * is not authenticated, so a stranger could send them in a loop.
  */
 bool harepl_peer_wake(struct harepl_peer *peer)
 {
-	if (READ_ONCE(peer->sock))
+	unsigned long last = READ_ONCE(peer->last_wake);
+
+	if (READ_ONCE(peer->sock) || READ_ONCE(peer->split_brain) ||
+	    (last && time_before(jiffies, last + HAREPL_WAKE_MIN)))
 		return false;
+	WRITE_ONCE(peer->last_wake, jiffies ?: 1);
 	WRITE_ONCE(peer->woken, true);
 	wake_up(&peer->wq);
 	return true;

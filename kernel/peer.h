@@ -91,7 +91,9 @@ struct harepl_sq_ent {
  * softirq) maps request ids to primary requests awaiting this peer's ACK.
  * @ack_lock protects @acks. The receive side (the @rx_* fields) belongs
  * to the socket's sk_data_ready callback, under the socket lock, and to
- * the worker thread while @rx_thread is set; see receive.c.
+ * the worker thread while @rx_thread is set; see receive.c. @woken and
+ * @last_wake have no lock: the listener sets them, the worker clears
+ * @woken (READ_ONCE/WRITE_ONCE; a race costs at most one early dial).
  */
 struct harepl_peer {
 	struct harepl_resource *res;
@@ -129,7 +131,8 @@ struct harepl_peer {
 
 	struct task_struct *worker;	/* connects, handshakes, receives */
 	wait_queue_head_t wq;		/* worker waits for a socket here */
-	bool woken;			/* a wake-up came: dial now (READ_ONCE) */
+	bool woken;			/* a wake-up came: dial now */
+	unsigned long last_wake;	/* jiffies of the last one honoured */
 	unsigned long last_recv;	/* jiffies: a header arrived */
 	unsigned long last_progress;	/* jiffies: TCP acked our data */
 	u32 last_una;			/* TCP snd_una seen then */

@@ -82,17 +82,28 @@ ktap_test_result "peer_disconnected_writes_out_of_sync" peer_lost
 # its wake-up makes A dial at once instead of after its backoff.
 repl_ctl nsb disconnect r0 >/dev/null || die "B: disconnect failed"
 ip -n nsb link set veth-b up
-WAKES=$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening: connecting to it now')
+WAKES=$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening')
 t0=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
 repl_ctl nsb connect r0 >/dev/null || die "B: connect failed"
 wait_for '[ "$(repl_peer nsb connection)" != Connecting ] && [ "$(repl_peer nsa connection)" != Connecting ]' 20
 t1=$(awk '{ printf "%d", $1 * 1000 }' /proc/uptime)
 
+# ktime PATTERN: the kernel timestamp (ms) of the last log line matching PATTERN
+ktime() {
+	dmesg | grep -- "$1" | tail -n 1 | sed -n 's/^\[ *\([0-9]*\)\.\([0-9]\{3\}\).*/\1\2/p'
+}
+
 woken() {
 	log "B connected again $((t1 - t0)) ms after its CONNECT: A $(repl_peer nsa connection), B $(repl_peer nsb connection)"
 	dmesg | grep 'harepl: r0:' | tail -n 8 | sed 's/^/# /'
-	[ "$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening: connecting to it now')" \
-		-gt "$WAKES" ] && repl_wait_synced 60
+	# from B's listener to A's connection, in kernel time (without the
+	# wake-up A's next attempt would come 0 - 5 s later)
+	tl=$(repl_num "$(ktime 'r0: listening on 192.0.2.2:7789')")
+	tc=$(repl_num "$(ktime 'r0: peer 192.0.2.2:7789: connected')")
+	log "kernel log: B listening at $tl ms, A connected at $tc ms"
+	[ "$(dmesg | grep -c 'r0: peer 192.0.2.2:7789 says it is listening (from 192.0.2.2:[0-9]*): connecting to it now')" \
+		-gt "$WAKES" ] && [ "$tl" -gt 0 ] && [ "$tc" -ge "$tl" ] && [ $((tc - tl)) -lt 1000 ] &&
+		repl_wait_synced 60
 }
 ktap_test_result "returning_peer_wakes_the_dialer" woken
 
