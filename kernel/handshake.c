@@ -271,6 +271,7 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 	}
 	out->role = role;
 	out->disk = disk;
+	out->mode = be32_to_cpu(him.mode);
 	return 0;
 }
 

@@ -60,7 +60,7 @@ s64 harepl_peer_oos_bytes(struct harepl_peer *peer)
 void harepl_queue_ctl(struct harepl_peer *peer, int what)
 {
 	set_bit(what, &peer->ctl);
-	queue_work(system_highpri_wq, &peer->ack_work);
+	mod_delayed_work(system_highpri_wq, &peer->ack_work, 0);
 }
 
 /*
@@ -282,6 +282,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->state = HAREPL_CONN_CONNECTED;
 		peer->peer_role = hs->role;
 		peer->peer_disk = hs->disk;
+		WRITE_ONCE(peer->lazy_acks, hs->mode == HAREPL_MODE_ASYNC);
 		peer->peer_gens = hs->gens;
 		peer->hs_sent = hs->sent;
 		peer->hs_check = true;
@@ -346,7 +347,7 @@ static void harepl_peer_teardown(struct harepl_peer *peer)
 	harepl_sq_fail(peer);
 	/* writes we received: let them reach our disk, then drop their ACKs */
 	wait_event(peer->apply_wq, !atomic_read(&peer->applying));
-	flush_work(&peer->ack_work);
+	flush_delayed_work(&peer->ack_work);
 	if (READ_ONCE(res->role) == HAREPL_ROLE_SECONDARY)
 		harepl_al_secondary_idle(res);
 	/* writes we sent: the peer will never ACK them */
@@ -593,7 +594,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 	init_waitqueue_head(&peer->apply_wq);
 	spin_lock_init(&peer->ack_lock);
 	INIT_LIST_HEAD(&peer->acks);
-	INIT_WORK(&peer->ack_work, harepl_ack_work);
+	INIT_DELAYED_WORK(&peer->ack_work, harepl_ack_work);
 	spin_lock_init(&peer->sq_lock);
 	init_waitqueue_head(&peer->sq_wq);
 	INIT_WORK(&peer->send_work, harepl_send_work);
@@ -603,6 +604,7 @@ static struct harepl_peer *harepl_peer_new(struct harepl_resource *res,
 static void harepl_peer_free(struct harepl_peer *peer)
 {
 	cancel_work_sync(&peer->send_work);
+	cancel_delayed_work_sync(&peer->ack_work);
 	harepl_sq_fail(peer);
 	kvfree(peer->sq);
 	crypto_free_shash(peer->sha);

@@ -17,6 +17,9 @@ struct sock;
 struct socket;
 
 #define HAREPL_HANDSHAKE_TIMEOUT	(5 * HZ)
+/* an async primary's ACKs wait this long, or for this many (lazy_acks) */
+#define HAREPL_LAZY_ACK_DELAY	max(1UL, msecs_to_jiffies(2))
+#define HAREPL_LAZY_ACK_BATCH	16
 #define HAREPL_RECV_SLICE		(HZ / 4)
 
 /* Generation ids as exchanged in GENS, in CPU order */
@@ -165,7 +168,14 @@ struct harepl_peer {
 	spinlock_t ack_lock;		/* see above */
 	struct list_head acks;
 	unsigned long ctl;		/* HAREPL_CTL_* to do in ack_work */
-	struct work_struct ack_work;	/* sends ACKs, pings; reports */
+	struct delayed_work ack_work;	/* sends ACKs, pings; reports */
+	/*
+	 * The primary sends to us in async mode (its STATE at the
+	 * handshake): nobody waits for our ACKs of its writes, so they may
+	 * wait up to HAREPL_LAZY_ACK_DELAY to share a packet. Set at install.
+	 */
+	bool lazy_acks;
+	u32 acks_queued;		/* on @acks, under @ack_lock */
 
 	atomic64_t bytes_sent;
 	atomic64_t bytes_recv;
@@ -291,6 +301,7 @@ struct harepl_hs_result {
 	struct harepl_peer *peer;
 	enum harepl_role role;
 	enum harepl_disk_state disk;
+	u32 mode;			/* the peer's enum harepl_mode to us */
 	struct harepl_gens gens;
 	struct harepl_hs_sent sent;	/* what we told it */
 };

@@ -239,21 +239,34 @@ static void harepl_queue_rs_ack(struct harepl_peer *peer, struct harepl_rreq *rr
 
 	spin_lock_irqsave(&peer->ack_lock, flags);
 	list_add_tail(&rr->node, &peer->acks);
+	peer->acks_queued++;
 	last = atomic_dec_and_test(&peer->rs_applying);
 	spin_unlock_irqrestore(&peer->ack_lock, flags);
 	if (last)
-		queue_work(system_highpri_wq, &peer->ack_work);
+		mod_delayed_work(system_highpri_wq, &peer->ack_work, 0);
 }
 
-/* Hands an answer to ack_work, which sends it. Any context. */
+/*
+ * Hands an answer to ack_work, which sends it. Any context. An async
+ * primary's ACKs wait for up to HAREPL_LAZY_ACK_DELAY or until
+ * HAREPL_LAZY_ACK_BATCH are queued, so that several share a packet: under
+ * emulation each packet, interrupt and wakeup costs more host CPU than
+ * the write (Documentation/performance.md, host CPU per write).
+ */
 void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
 {
 	unsigned long flags;
+	u32 queued;
 
 	spin_lock_irqsave(&peer->ack_lock, flags);
 	list_add_tail(&rr->node, &peer->acks);
+	queued = ++peer->acks_queued;
 	spin_unlock_irqrestore(&peer->ack_lock, flags);
-	queue_work(system_highpri_wq, &peer->ack_work);
+	if (READ_ONCE(peer->lazy_acks) && queued < HAREPL_LAZY_ACK_BATCH)
+		queue_delayed_work(system_highpri_wq, &peer->ack_work,
+				   HAREPL_LAZY_ACK_DELAY);
+	else
+		mod_delayed_work(system_highpri_wq, &peer->ack_work, 0);
 }
 
 /*

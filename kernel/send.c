@@ -632,7 +632,8 @@ void harepl_replicate(struct harepl_resource *res, struct harepl_req *req)
  */
 void harepl_ack_work(struct work_struct *work)
 {
-	struct harepl_peer *peer = container_of(work, struct harepl_peer, ack_work);
+	struct harepl_peer *peer = container_of(to_delayed_work(work),
+						struct harepl_peer, ack_work);
 	struct harepl_rreq *rr, *tmp;
 	struct harepl_wire_hdr hdr;
 	bool flushed = false;
@@ -658,6 +659,7 @@ void harepl_ack_work(struct work_struct *work)
 
 	spin_lock_irq(&peer->ack_lock);
 	list_splice_init(&peer->acks, &acks);
+	peer->acks_queued = 0;
 	spin_unlock_irq(&peer->ack_lock);
 
 	/*
