@@ -252,8 +252,9 @@ static int harepl_hs_state(struct harepl_resource *res, struct socket *sock,
 		return ret;
 	role = be32_to_cpu(him.role);
 	disk = be32_to_cpu(him.disk);
-	if (role > HAREPL_ROLE_MAX || disk > HAREPL_DISK_MAX) {
-		*why = "bad role or disk state";
+	if (role > HAREPL_ROLE_MAX || disk > HAREPL_DISK_MAX ||
+	    be32_to_cpu(him.mode) > HAREPL_MODE_MAX) {
+		*why = "bad role, disk state or mode";
 		harepl_hs_refuse(sock, HAREPL_WIRE_E_PROTOCOL, *why);
 		return -EPROTO;
 	}

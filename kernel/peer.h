@@ -92,9 +92,11 @@ struct harepl_sq_ent {
  * @epoch_seen; it nests inside @send_mutex and @lock. @inflight
  * (xarray, own lock, taken with bottom halves off: ACKs are parsed in
  * softirq) maps request ids to primary requests awaiting this peer's ACK.
- * @ack_lock protects @acks. The receive side (the @rx_* fields) belongs
- * to the socket's sk_data_ready callback, under the socket lock, and to
- * the worker thread while @rx_thread is set; see receive.c. @woken and
+ * @ack_lock protects @acks and @acks_queued. @lazy_acks is written at
+ * install under @lock and @send_mutex and read with READ_ONCE(). The
+ * receive side (the @rx_* fields) belongs to the socket's sk_data_ready
+ * callback, under the socket lock, and to the worker thread while
+ * @rx_thread is set; see receive.c. @woken and
  * @last_wake have no lock: the listener sets them, the worker clears
  * @woken (READ_ONCE/WRITE_ONCE; a race costs at most one early dial).
  */
@@ -170,9 +172,9 @@ struct harepl_peer {
 	unsigned long ctl;		/* HAREPL_CTL_* to do in ack_work */
 	struct delayed_work ack_work;	/* sends ACKs, pings; reports */
 	/*
-	 * The primary sends to us in async mode (its STATE at the
-	 * handshake): nobody waits for our ACKs of its writes, so they may
-	 * wait up to HAREPL_LAZY_ACK_DELAY to share a packet. Set at install.
+	 * The peer replicates to us in async mode (the mode of its STATE in
+	 * the handshake): nobody waits for our ACKs of its plain writes, so
+	 * they may wait up to HAREPL_LAZY_ACK_DELAY to share a packet.
 	 */
 	bool lazy_acks;
 	u32 acks_queued;		/* on @acks, under @ack_lock */

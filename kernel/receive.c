@@ -247,11 +247,14 @@ static void harepl_queue_rs_ack(struct harepl_peer *peer, struct harepl_rreq *rr
 }
 
 /*
- * Hands an answer to ack_work, which sends it. Any context. An async
- * primary's ACKs wait for up to HAREPL_LAZY_ACK_DELAY or until
- * HAREPL_LAZY_ACK_BATCH are queued, so that several share a packet: under
- * emulation each packet, interrupt and wakeup costs more host CPU than
- * the write (Documentation/performance.md, host CPU per write).
+ * Hands an answer to ack_work, which sends it. Any context. The ACK of
+ * a plain write from a peer that replicates to us asynchronously waits
+ * for up to HAREPL_LAZY_ACK_DELAY, or until HAREPL_LAZY_ACK_BATCH are
+ * queued, so that several share a packet: under emulation each packet,
+ * interrupt and wakeup costs more host CPU than the write
+ * (Documentation/performance.md, host CPU per write). Other answers
+ * (CSUM replies, FLUSH, FUA and PREFLUSH writes: an unmount or a demotion
+ * waits for those) go at once, and take the waiting ACKs with them.
  */
 void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
 {
@@ -262,7 +265,8 @@ void harepl_queue_ack(struct harepl_peer *peer, struct harepl_rreq *rr)
 	list_add_tail(&rr->node, &peer->acks);
 	queued = ++peer->acks_queued;
 	spin_unlock_irqrestore(&peer->ack_lock, flags);
-	if (READ_ONCE(peer->lazy_acks) && queued < HAREPL_LAZY_ACK_BATCH)
+	if (READ_ONCE(peer->lazy_acks) && rr->type == HAREPL_WIRE_ACK &&
+	    !rr->urgent && queued < HAREPL_LAZY_ACK_BATCH)
 		queue_delayed_work(system_highpri_wq, &peer->ack_work,
 				   HAREPL_LAZY_ACK_DELAY);
 	else
@@ -401,6 +405,8 @@ static int harepl_recv_write(struct harepl_peer *peer,
 	rr->size = size;
 	rr->ack = resync || (flags & HAREPL_WIRE_F_ACK);
 	rr->type = resync ? HAREPL_WIRE_RS_ACK : HAREPL_WIRE_ACK;
+	rr->urgent = type == HAREPL_WIRE_FLUSH ||
+		     (flags & (HAREPL_WIRE_F_FUA | HAREPL_WIRE_F_PREFLUSH));
 	bio->bi_iter.bi_sector = sector;
 	bio->bi_private = rr;
 	bio->bi_end_io = harepl_rreq_endio;

@@ -20,6 +20,7 @@ struct harepl_rreq {
 	u16 plen;			/* bytes of @payload to send */
 	u8 payload[HAREPL_WIRE_CSUM_MAX_CHUNKS / 8];
 	bool ack;			/* the primary waits for it */
+	bool urgent;			/* FLUSH, FUA or PREFLUSH: ACK at once */
 	bool aborted;			/* never submitted: payload incomplete */
 	bool al_held;			/* holds its write-intent extents */
 };
