@@ -276,12 +276,5 @@ void harepl_md_set_current(struct harepl_resource *res, u64 gen)
 	struct harepl_md *md = &res->md;
 
 	lockdep_assert_held(&res->md_mutex);
-	if (md->gen_current == gen)
-		return;
-	if (md->gen_current) {
-		memmove(&md->gen_history[1], &md->gen_history[0],
-			sizeof(md->gen_history[0]) * (HAREPL_MD_HISTORY - 1));
-		md->gen_history[0] = md->gen_current;
-	}
-	md->gen_current = gen;
+	harepl_gen_push(&md->gen_current, md->gen_history, gen);
 }

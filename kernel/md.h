@@ -43,4 +43,20 @@ int harepl_md_write(struct harepl_resource *res);
 void harepl_md_new_current(struct harepl_resource *res);
 void harepl_md_set_current(struct harepl_resource *res, u64 gen);
 
+/*
+ * @gen becomes the current id *@current_gen, the old one (if any) the newest
+ * of @history (HAREPL_MD_HISTORY ids): the rule of harepl_md_set_current()
+ */
+static inline void harepl_gen_push(u64 *current_gen, u64 *history, u64 gen)
+{
+	if (*current_gen == gen)
+		return;
+	if (*current_gen) {
+		memmove(&history[1], &history[0],
+			sizeof(history[0]) * (HAREPL_MD_HISTORY - 1));
+		history[0] = *current_gen;
+	}
+	*current_gen = gen;
+}
+
 #endif

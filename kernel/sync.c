@@ -818,12 +818,8 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 	 * A GENS from it would make us decide again, alone.
 	 */
 	spin_lock(&peer->lock);
-	if (peer->peer_gens.current_gen != sent.current_gen) {
-		memmove(&peer->peer_gens.history[1], &peer->peer_gens.history[0],
-			sizeof(peer->peer_gens.history[0]) * (HAREPL_MD_HISTORY - 1));
-		peer->peer_gens.history[0] = peer->peer_gens.current_gen;
-		peer->peer_gens.current_gen = sent.current_gen;
-	}
+	harepl_gen_push(&peer->peer_gens.current_gen, peer->peer_gens.history,
+			sent.current_gen);
 	peer->peer_gens.bitmap_gen = 0;
 	peer->peer_gens.oos_chunks = 0;
 	peer->peer_gens.flags = (peer->peer_gens.flags & HAREPL_GENS_PRIMARY) |
