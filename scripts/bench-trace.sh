@@ -54,36 +54,20 @@ else
 	SYS=${1:-harepl-sync}
 fi
 export HAREPL_APPEND="${HAREPL_APPEND:-} bench_trace=$SYS${BENCH_MTU:+ bench_mtu=$BENCH_MTU}"
-D=build/check/bench/trace-qd1
-if [ $HOSTCPU = 1 ]; then
-	rm -f "$D/hostcpu.json"
-	python3 scripts/bench-hostcpu.py "$D" "$D/hostcpu.json" &
-	SAMPLER=$!
-fi
-scripts/run-tests.sh bench/trace-qd1
-if [ $HOSTCPU = 1 ]; then
-	wait $SAMPLER || { echo "bench-hostcpu: no measurement" >&2; exit 1; }
-	python3 - "$D" "$SYS" "$QD" <<'PYEOF'
+# per_write_counters: per write on each node, from the guests' counters
+# around fio (node<N>-results/counters-{before,after}.txt): packets on
+# eth0, virtio interrupts, IPIs, timer interrupts, context switches, and
+# the guest CPUs' use when /proc/stat was saved (--hostcpu)
+per_write_counters() {
+	python3 - "$D" <<'PYEOF'
 import json
 import re
 import sys
 
-d, sysname, qd = sys.argv[1:4]
-fio = json.load(open(d + "/node0-results/fio.json"))["jobs"][0]
-h = json.load(open(d + "/hostcpu.json"))
-writes = fio["write"]["total_ios"]
-# writes between the marks: fio's rate over the marks' wall time (they
-# bracket fio's 10 s and a few ms of its start and exit)
-wall = h["wall"]
-rate = writes / (fio["write"]["runtime"] / 1000.0)
-print("== %s, 4k randwrite qd%s: %.0f IOPS; host CPU between the marks (%.1f s)"
-      % (sysname, qd, rate, wall))
-print("%-6s %-22s %9s %8s %14s" % ("node", "qemu thread", "CPU s", "% core", "us per write"))
-for n, per in sorted(h["nodes"].items()):
-    for name, t in sorted(per.items(), key=lambda x: (x[0] == "total", -x[1])):
-        if t < 0.005 and name != "total":
-            continue
-        print("%-6s %-22s %9.2f %8.0f %14.0f" % (n, name, t, 100 * t / wall, 1e6 * t / (rate * wall)))
+d = sys.argv[1]
+fio = json.load(open(d + "/node0-results/fio.json"))
+writes = fio["jobs"][0]["write"]["total_ios"]
+print("== per write (%d writes, %.0f IOPS)" % (writes, fio["jobs"][0]["write"]["iops"]))
 
 
 def counters(path):
@@ -120,9 +104,42 @@ for n in ("0", "1"):
         continue
     row = ["%s %.2f" % (k, (b[k] - a.get(k, 0)) / writes) for k in sorted(b)
            if b[k] != a.get(k, 0)]
-    print("node %s: guest CPUs busy %.0f %%; per write: %s"
-          % (n, 100.0 * (b1 - b0) / max(1, t1 - t0), ", ".join(row)))
+    cpu = "guest CPUs busy %.0f %%; " % (100.0 * (b1 - b0) / (t1 - t0)) if t1 > t0 else ""
+    print("node %s: %s%s" % (n, cpu, ", ".join(row)))
 PYEOF
+}
+
+D=build/check/bench/trace-qd1
+if [ $HOSTCPU = 1 ]; then
+	rm -f "$D/hostcpu.json"
+	python3 scripts/bench-hostcpu.py "$D" "$D/hostcpu.json" &
+	SAMPLER=$!
+fi
+scripts/run-tests.sh bench/trace-qd1
+if [ $HOSTCPU = 1 ]; then
+	wait $SAMPLER || { echo "bench-hostcpu: no measurement" >&2; exit 1; }
+	python3 - "$D" "$SYS" "$QD" <<'PYEOF'
+import json
+import sys
+
+d, sysname, qd = sys.argv[1:4]
+fio = json.load(open(d + "/node0-results/fio.json"))["jobs"][0]
+h = json.load(open(d + "/hostcpu.json"))
+writes = fio["write"]["total_ios"]
+# writes between the marks: fio's rate over the marks' wall time (they
+# bracket fio's 10 s and a few ms of its start and exit)
+wall = h["wall"]
+rate = writes / (fio["write"]["runtime"] / 1000.0)
+print("== %s, 4k randwrite qd%s: %.0f IOPS; host CPU between the marks (%.1f s)"
+      % (sysname, qd, rate, wall))
+print("%-6s %-22s %9s %8s %14s" % ("node", "qemu thread", "CPU s", "% core", "us per write"))
+for n, per in sorted(h["nodes"].items()):
+    for name, t in sorted(per.items(), key=lambda x: (x[0] == "total", -x[1])):
+        if t < 0.005 and name != "total":
+            continue
+        print("%-6s %-22s %9.2f %8.0f %14.0f" % (n, name, t, 100 * t / wall, 1e6 * t / (rate * wall)))
+PYEOF
+	per_write_counters
 	exit 0
 fi
 if [ $PROFILE = 1 ]; then
@@ -130,43 +147,7 @@ if [ $PROFILE = 1 ]; then
 		echo "== node $n ($([ $n = 0 ] && echo primary || echo secondary)): $SYS, 4k randwrite qd$QD"
 		grep -v '^#' "$D/node$n-results/profile.txt" | grep -v '^$' | head -n "${PROFILE_LINES:-30}"
 	done
-	# per write: packets on eth0 and virtio interrupts, on each node
-	python3 - "$D" <<'PYEOF'
-import json
-import re
-import sys
-
-d = sys.argv[1]
-fio = json.load(open(d + "/node0-results/fio.json"))
-writes = fio["jobs"][0]["write"]["total_ios"]
-print("== per write (%d writes, %.0f IOPS)" % (writes, fio["jobs"][0]["write"]["iops"]))
-
-
-def counters(path):
-    c = {}
-    for line in open(path):
-        m = re.match(r"\s*eth0:\s*(.*)", line)
-        if m:
-            f = [int(x) for x in m.group(1).split()]
-            c["eth0 rx packets"] = f[1]
-            c["eth0 tx packets"] = f[9]
-            continue
-        m = re.match(r"\s*\d+:\s+([\d\s]+?)\s+\S+.*?(virtio\S*)", line)
-        if m:
-            name = re.sub(r"\.\d+$", "", m.group(2))
-            c["irq " + name] = c.get("irq " + name, 0) + sum(int(x) for x in m.group(1).split())
-    return c
-
-
-for n in (0, 1):
-    try:
-        a = counters("%s/node%d-results/counters-before.txt" % (d, n))
-        b = counters("%s/node%d-results/counters-after.txt" % (d, n))
-    except OSError:
-        continue
-    row = ["%s %.2f" % (k, (b[k] - a.get(k, 0)) / writes) for k in sorted(b) if b[k] != a.get(k, 0)]
-    print("node %d: %s" % (n, ", ".join(row)))
-PYEOF
+	per_write_counters
 	exit 0
 fi
 devs=$(tr -d '\r' <"$D/console0.log" | sed -n 's/^# devices: //p' | tail -n 1)
