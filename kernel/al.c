@@ -21,6 +21,7 @@
 static_assert(sizeof(struct harepl_al_block) == HAREPL_MD_SB_SIZE);
 
 static void harepl_al_work(struct work_struct *work);
+static void harepl_al_clean_work(struct work_struct *work);
 
 static u32 harepl_al_ext(sector_t sector)
 {
@@ -64,6 +65,9 @@ int harepl_al_load(struct harepl_resource *res, char **error)
 	spin_lock_init(&al->lock);
 	INIT_LIST_HEAD(&al->waiting);
 	INIT_WORK(&al->work, harepl_al_work);
+	INIT_WORK(&al->clean_work, harepl_al_clean_work);
+	al->held = 0;
+	al->clean_wanted = false;
 	mutex_init(&al->io_mutex);
 	atomic64_set(&al->transactions, 0);
 	al->peer_writes = res->md.flags & HAREPL_MDF_PEER_WRITES;
@@ -126,6 +130,8 @@ void harepl_al_free(struct harepl_resource *res)
 {
 	struct harepl_al *al = &res->al;
 
+	/* harepl_dtr() cancelled it while the data device was there */
+	cancel_work_sync(&al->clean_work);
 	kvfree(al->hash);
 	kvfree(al->node);
 	kvfree(al->scratch_ext);
@@ -315,6 +321,7 @@ static void harepl_al_ref(struct harepl_al *al, u32 first, u32 last)
 		if (WARN_ON_ONCE(i < 0))
 			continue;
 		al->refs[i]++;
+		al->held++;
 		al->last_use[i] = ++al->tick;
 	}
 }
@@ -368,7 +375,7 @@ void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors)
 {
 	struct harepl_al *al = &res->al;
 	unsigned long flags;
-	bool kick = false;
+	bool kick = false, clean;
 	u32 first, last, e;
 	int i;
 
@@ -378,13 +385,17 @@ void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors)
 		i = harepl_al_find(al, e);
 		if (WARN_ON_ONCE(i < 0 || !al->refs[i]))
 			continue;
+		al->held--;
 		if (!--al->refs[i])
 			kick = true;
 	}
+	clean = al->clean_wanted && !al->held;
 	kick &= !list_empty(&al->waiting);
 	spin_unlock_irqrestore(&al->lock, flags);
 	if (kick)
 		queue_work(harepl_wq, &al->work);
+	if (clean)
+		queue_work(harepl_wq, &al->clean_work);
 }
 
 /* An entry for extent @e: a free one, else the least recently used idle one */
@@ -632,14 +643,16 @@ out:
  * When the primary demotes or its connection ends, the writes applied for
  * it are flushed and the log emptied, so that a crash of this idle node
  * does not mark it Outdated (harepl_al_recover()) for writes that are on
- * stable storage (and a crashed-primary mark a demotion left goes). Nothing
- * happens while writes are in flight.
+ * stable storage (and a crashed-primary mark a demotion left goes). With
+ * writes in flight, that happens once the last of them ends.
  */
 void harepl_al_secondary_idle(struct harepl_resource *res)
 {
 	int ret = harepl_al_clean(res);
 
-	if (ret && ret != -EBUSY)
+	if (ret == -EBUSY)
+		harepl_al_clean_later(res);
+	else if (ret)
 		pr_warn("%s: cannot empty the write-intent log: %d\n", res->name, ret);
 }
 
@@ -661,15 +674,14 @@ int harepl_al_clean(struct harepl_resource *res)
 
 	mutex_lock(&al->io_mutex);
 	spin_lock_irq(&al->lock);
-	for (i = 0; i < al->nr; i++) {
-		if (al->refs[i] || !list_empty(&al->waiting)) {
-			spin_unlock_irq(&al->lock);
-			mutex_unlock(&al->io_mutex);
-			return -EBUSY;
-		}
+	if (al->held || !list_empty(&al->waiting)) {
+		spin_unlock_irq(&al->lock);
+		mutex_unlock(&al->io_mutex);
+		return -EBUSY;
+	}
+	for (i = 0; i < al->nr; i++)
 		if (al->ext[i] != HAREPL_AL_NONE)
 			n++;
-	}
 	/* nothing in flight: forget the set; a new write waits for io_mutex */
 	for (i = 0; i < al->nr; i++)
 		harepl_al_set(al, i, HAREPL_AL_NONE);
@@ -690,4 +702,69 @@ int harepl_al_clean(struct harepl_resource *res)
 	}
 	mutex_unlock(&al->io_mutex);
 	return ret;
+}
+
+/**
+ * harepl_al_clean_later() - empty the log once the writes in flight end
+ * @res: the resource, just demoted or without a primary, whose
+ *	harepl_al_clean() found writes in flight (async writes wait for
+ *	their peer's ACK)
+ *
+ * The last harepl_al_put() queues the clean-up, which retries until it
+ * finds nothing in flight. A promotion cancels it (and a clean-up that
+ * finds the node primary does nothing: harepl_al_md_flags() would keep the
+ * crashed-primary mark anyway).
+ */
+void harepl_al_clean_later(struct harepl_resource *res)
+{
+	struct harepl_al *al = &res->al;
+	bool idle;
+
+	spin_lock_irq(&al->lock);
+	al->clean_wanted = true;
+	idle = !al->held && list_empty(&al->waiting);
+	spin_unlock_irq(&al->lock);
+	/* they ended since harepl_al_clean() looked */
+	if (idle)
+		queue_work(harepl_wq, &al->clean_work);
+}
+
+/**
+ * harepl_al_clean_cancel() - no clean-up after the writes in flight
+ * @res: the resource, being promoted or removed
+ * @sync: wait for a clean-up that is running (not with @al->io_mutex held)
+ */
+void harepl_al_clean_cancel(struct harepl_resource *res, bool sync)
+{
+	struct harepl_al *al = &res->al;
+
+	spin_lock_irq(&al->lock);
+	al->clean_wanted = false;
+	spin_unlock_irq(&al->lock);
+	if (sync)
+		cancel_work_sync(&al->clean_work);
+}
+
+static void harepl_al_clean_work(struct work_struct *work)
+{
+	struct harepl_al *al = container_of(work, struct harepl_al, clean_work);
+	struct harepl_resource *res = container_of(al, struct harepl_resource, al);
+	bool wanted;
+	int ret;
+
+	spin_lock_irq(&al->lock);
+	wanted = al->clean_wanted;
+	spin_unlock_irq(&al->lock);
+	/* a promoted node's log stands for its own writes again */
+	if (!wanted || READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
+		return;
+	ret = harepl_al_clean(res);
+	if (ret == -EBUSY)
+		return;		/* more began: the last of them queues us again */
+	spin_lock_irq(&al->lock);
+	al->clean_wanted = false;
+	spin_unlock_irq(&al->lock);
+	if (!ret)
+		pr_info("%s: writes in flight ended: write-intent log emptied\n",
+			res->name);
 }

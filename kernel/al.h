@@ -17,7 +17,8 @@ struct harepl_req;
  * reach the data device.
  *
  * Locking: @lock (spinlock, taken from bio completion) protects @ext,
- * @refs, @last_use, @pending, @hash, @node, @waiting, @tick and @disabled.
+ * @refs, @held, @last_use, @pending, @hash, @node, @waiting, @tick,
+ * @disabled and @clean_wanted.
  * @io_mutex serialises transactions (@work, harepl_al_begin_peer() and
  * harepl_al_clean()) and protects @seq, @next, @page and the scratch
  * arrays; @peer_writes changes under it and res->md_mutex, and is read
@@ -28,6 +29,7 @@ struct harepl_al {
 	unsigned int nr;		/* hot set size */
 	u32 *ext;			/* extent per entry, U32_MAX: none */
 	unsigned int *refs;		/* writes in flight per entry */
+	unsigned long held;		/* sum of @refs */
 	u64 *last_use;			/* @tick at last use, for LRU */
 	unsigned long *pending;		/* entries not yet on disk */
 	struct hlist_head *hash;	/* extent -> entry, @nr buckets */
@@ -46,6 +48,9 @@ struct harepl_al {
 	atomic64_t transactions;
 	bool disabled;			/* an I/O error: writes fail */
 	bool peer_writes;		/* HAREPL_MDF_PEER_WRITES is on disk */
+	/* a clean-up found writes in flight: @clean_work when the last ends */
+	bool clean_wanted;
+	struct work_struct clean_work;
 };
 
 int harepl_al_load(struct harepl_resource *res, char **error);
@@ -57,6 +62,8 @@ int harepl_al_begin_peer(struct harepl_resource *res, sector_t sector,
 void harepl_al_get(struct harepl_resource *res, sector_t sector, u64 sectors);
 void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors);
 int harepl_al_clean(struct harepl_resource *res);
+void harepl_al_clean_later(struct harepl_resource *res);
+void harepl_al_clean_cancel(struct harepl_resource *res, bool sync);
 void harepl_al_secondary_idle(struct harepl_resource *res);
 
 #endif

@@ -1046,6 +1046,9 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 	}
 	mutex_unlock(&res->md_mutex);
 	up_read(&res->peers_rwsem);
+	/* the log stands for this node's own writes again */
+	if (primary)
+		harepl_al_clean_cancel(res, false);
 	/* demoted: let the writes already in flight finish first */
 	if (!primary &&
 	    !wait_event_timeout(res->range_wq, harepl_writes_idle(res), 30 * HZ))
@@ -1055,9 +1058,11 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 	 * drops it): while the log names this node's writes as primary, a
 	 * crash makes the node their source.
 	 */
-	if (!primary && harepl_al_clean(res) == -EBUSY)
-		pr_info("%s: writes in flight: write-intent log left as it is\n",
+	if (!primary && harepl_al_clean(res) == -EBUSY) {
+		pr_info("%s: writes in flight: write-intent log emptied once they end\n",
 			res->name);
+		harepl_al_clean_later(res);
+	}
 	if (diverge)
 		harepl_peers_send_gens(res);
 }

@@ -285,6 +285,7 @@ static void harepl_dtr(struct dm_target *ti)
 		mutex_unlock(&res->conf_mutex);
 		harepl_fence_stop(res);
 		flush_work(&res->deferred_work);
+		harepl_al_clean_cancel(res, true);
 		/* a clean stop: the bitmap on disk, the log empty */
 		if (!harepl_al_clean(res)) {
 			mutex_lock(&res->md_mutex);

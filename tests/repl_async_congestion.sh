@@ -18,7 +18,9 @@
 #   buffers' worth), the peer never shows Ahead, nothing is ever out of
 #   sync, and once drained the data areas are identical;
 # - demote_after_queued_writes: demoting the primary while writes are
-#   still queued keeps the connection; they all reach the peer first.
+#   still queued keeps the connection; they all reach the peer first; and
+#   once the last of them is acknowledged, A's superblock drops the
+#   crashed-primary mark and its write-intent log is empty.
 . "${0%/*}/lib.sh"
 
 ktap_print_header
@@ -256,6 +258,12 @@ case_demote() {
 	dmesg_since demote | grep -E 'disconnecting|dropping' | sed 's/^/# dmesg: /'
 	chk "no connection dropped" eval '! dmesg_since demote | grep -qE "disconnecting|dropping"'
 	chk "data areas identical" repl_same_data "$REPL_SECTORS"
+	# the log named A's writes as primary until their ACKs: now it must not
+	md=$(repl_ctl nsa dump-md --json r0)
+	log "A's superblock: flags $(echo "$md" | jq -c .flag_names), log extents $(echo "$md" | jq -c .al.extents)"
+	chk "A's superblock no longer marked crashed-primary" \
+		[ "$(echo "$md" | jq '.flag_names | index("crashed-primary")')" = null ]
+	chk "A's write-intent log empty" [ "$(echo "$md" | jq '.al.extents | length')" = 0 ]
 	case_end
 }
 ktap_test_result "demote_after_queued_writes" case_demote
