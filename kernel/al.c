@@ -130,7 +130,7 @@ void harepl_al_free(struct harepl_resource *res)
 {
 	struct harepl_al *al = &res->al;
 
-	/* harepl_dtr() cancelled it while the data device was there */
+	/* queued after harepl_dtr() set dying, it does nothing */
 	cancel_work_sync(&al->clean_work);
 	kvfree(al->hash);
 	kvfree(al->node);
@@ -395,7 +395,7 @@ void harepl_al_put(struct harepl_resource *res, sector_t sector, u64 sectors)
 	if (kick)
 		queue_work(harepl_wq, &al->work);
 	if (clean)
-		queue_work(harepl_wq, &al->clean_work);
+		queue_work(system_long_wq, &al->clean_work);
 }
 
 /* An entry for extent @e: a free one, else the least recently used idle one */
@@ -711,9 +711,10 @@ int harepl_al_clean(struct harepl_resource *res)
  *	their peer's ACK)
  *
  * The last harepl_al_put() queues the clean-up, which retries until it
- * finds nothing in flight. A promotion cancels it (and a clean-up that
- * finds the node primary does nothing: harepl_al_md_flags() would keep the
- * crashed-primary mark anyway).
+ * finds nothing in flight. A promotion cancels it, and a clean-up that
+ * finds the node primary forgets it: the log stands for the node's own
+ * writes again (and harepl_al_md_flags() keeps a primary's crashed-primary
+ * mark anyway).
  */
 void harepl_al_clean_later(struct harepl_resource *res)
 {
@@ -726,13 +727,13 @@ void harepl_al_clean_later(struct harepl_resource *res)
 	spin_unlock_irq(&al->lock);
 	/* they ended since harepl_al_clean() looked */
 	if (idle)
-		queue_work(harepl_wq, &al->clean_work);
+		queue_work(system_long_wq, &al->clean_work);
 }
 
 /**
  * harepl_al_clean_cancel() - no clean-up after the writes in flight
  * @res: the resource, being promoted or removed
- * @sync: wait for a clean-up that is running (not with @al->io_mutex held)
+ * @sync: wait for a clean-up that is running (not with res->conf_mutex held)
  */
 void harepl_al_clean_cancel(struct harepl_resource *res, bool sync)
 {
@@ -745,26 +746,43 @@ void harepl_al_clean_cancel(struct harepl_resource *res, bool sync)
 		cancel_work_sync(&al->clean_work);
 }
 
+/*
+ * The clean-up harepl_al_clean_later() asked for. It takes the request
+ * first: one made while it runs (a demotion, a connection's end) queues it
+ * again. It runs under conf_mutex, so that once harepl_dtr() has set
+ * @dying it never touches the data device.
+ */
 static void harepl_al_clean_work(struct work_struct *work)
 {
 	struct harepl_al *al = container_of(work, struct harepl_al, clean_work);
 	struct harepl_resource *res = container_of(al, struct harepl_resource, al);
-	bool wanted;
+	bool wanted, dying;
 	int ret;
 
 	spin_lock_irq(&al->lock);
-	wanted = al->clean_wanted;
-	spin_unlock_irq(&al->lock);
-	/* a promoted node's log stands for its own writes again */
-	if (!wanted || READ_ONCE(res->role) == HAREPL_ROLE_PRIMARY)
-		return;
-	ret = harepl_al_clean(res);
-	if (ret == -EBUSY)
-		return;		/* more began: the last of them queues us again */
-	spin_lock_irq(&al->lock);
+	/* role under @lock: a demotion sets the role, then @clean_wanted */
+	wanted = al->clean_wanted && READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY;
 	al->clean_wanted = false;
 	spin_unlock_irq(&al->lock);
-	if (!ret)
+	if (!wanted)
+		return;
+	/*
+	 * Writes waiting for a range or a thaw (a demotion waited 30 s for
+	 * them) hold no extent yet: the last of them to end queues us again.
+	 */
+	if (!harepl_writes_idle(res)) {
+		spin_lock_irq(&al->lock);
+		al->clean_wanted = true;
+		spin_unlock_irq(&al->lock);
+		return;
+	}
+	mutex_lock(&res->conf_mutex);
+	dying = res->dying;
+	ret = dying ? 0 : harepl_al_clean(res);
+	mutex_unlock(&res->conf_mutex);
+	if (ret == -EBUSY)
+		harepl_al_clean_later(res);
+	else if (!ret && !dying)
 		pr_info("%s: writes in flight ended: write-intent log emptied\n",
 			res->name);
 }

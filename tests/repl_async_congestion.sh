@@ -259,7 +259,14 @@ case_demote() {
 	chk "no connection dropped" eval '! dmesg_since demote | grep -qE "disconnecting|dropping"'
 	chk "data areas identical" repl_same_data "$REPL_SECTORS"
 	# the log named A's writes as primary until their ACKs: now it must not
-	md=$(repl_ctl nsa dump-md --json r0)
+	# (the clean-up runs after the last ACK: give it 10 s)
+	i=0
+	while md=$(repl_ctl nsa dump-md --json r0) && [ $i -lt 20 ] &&
+		[ "$(echo "$md" | jq '.flag_names | index("crashed-primary")')" != null ]; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	dmesg_since demote | grep -E 'write-intent log' | sed 's/^/# dmesg: /'
 	log "A's superblock: flags $(echo "$md" | jq -c .flag_names), log extents $(echo "$md" | jq -c .al.extents)"
 	chk "A's superblock no longer marked crashed-primary" \
 		[ "$(echo "$md" | jq '.flag_names | index("crashed-primary")')" = null ]
