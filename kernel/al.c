@@ -205,7 +205,7 @@ static int harepl_al_md_flags(struct harepl_resource *res, u32 set, u32 clear)
 		res->md.flags = old;
 	else
 		res->al.peer_writes = res->md.flags & HAREPL_MDF_PEER_WRITES;
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	return ret;
 }
 

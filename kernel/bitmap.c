@@ -150,7 +150,7 @@ int harepl_bm_slot_for(struct harepl_resource *res, u32 node_id)
 	mutex_lock(&res->md_mutex);
 	for (i = 0; i < md->max_peers; i++) {
 		if (md->slots[i].node_id == node_id) {
-			mutex_unlock(&res->md_mutex);
+			harepl_md_unlock(res);
 			return i;
 		}
 		if (free < 0 && md->slots[i].node_id == HAREPL_MD_SLOT_FREE)
@@ -168,7 +168,7 @@ int harepl_bm_slot_for(struct harepl_resource *res, u32 node_id)
 				md->slots[free].node_id = HAREPL_MD_SLOT_FREE;
 		}
 	}
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	return ret ? ret : free;
 }
 

@@ -224,6 +224,40 @@ out:
 	return ret;
 }
 
+/* @md as status shows it from now on; the caller holds @res->md_mutex */
+static void harepl_md_publish(struct harepl_resource *res)
+{
+	struct harepl_md_shown *shown = &res->md_shown;
+	const struct harepl_md *md = &res->md;
+	int i;
+
+	lockdep_assert_held(&res->md_mutex);
+	spin_lock(&res->md_shown_lock);
+	shown->flags = md->flags;
+	shown->al_extents = md->al_extents;
+	shown->gen_current = md->gen_current;
+	memcpy(shown->gen_history, md->gen_history, sizeof(shown->gen_history));
+	for (i = 0; i < HAREPL_MD_MAX_PEERS; i++)
+		shown->gen_bitmap[i] = md->slots[i].gen_bitmap;
+	spin_unlock(&res->md_shown_lock);
+}
+
+/* Releases @res->md_mutex, publishing what changed under it. */
+void harepl_md_unlock(struct harepl_resource *res)
+{
+	harepl_md_publish(res);
+	mutex_unlock(&res->md_mutex);
+}
+
+/* A copy of what status shows of the superblock; never sleeps. */
+void harepl_md_get_shown(struct harepl_resource *res,
+			 struct harepl_md_shown *shown)
+{
+	spin_lock(&res->md_shown_lock);
+	*shown = res->md_shown;
+	spin_unlock(&res->md_shown_lock);
+}
+
 /**
  * harepl_md_write() - write the superblock with the current generation ids,
  * flags and slots
@@ -240,6 +274,7 @@ int harepl_md_write(struct harepl_resource *res)
 	int i, ret;
 
 	lockdep_assert_held(&res->md_mutex);
+	harepl_md_publish(res);
 	sb->flags = cpu_to_le32(md->flags);
 	sb->gen_current = cpu_to_le64(md->gen_current);
 	for (i = 0; i < HAREPL_MD_HISTORY; i++)

@@ -32,7 +32,24 @@ struct harepl_md {
 	sector_t bm_sectors;
 };
 
+/*
+ * What status and events show of @md (struct harepl_resource.md_shown): its
+ * state as of the last release of md_mutex, or of the superblock write in
+ * progress, so that they never wait for metadata I/O.
+ */
+struct harepl_md_shown {
+	u32 flags;
+	u32 al_extents;
+	u64 gen_current;
+	u64 gen_history[HAREPL_MD_HISTORY];
+	u64 gen_bitmap[HAREPL_MD_MAX_PEERS];	/* per slot */
+};
+
 struct harepl_resource;
+
+void harepl_md_unlock(struct harepl_resource *res);
+void harepl_md_get_shown(struct harepl_resource *res,
+			 struct harepl_md_shown *shown);
 
 u32 harepl_md_csum(const void *block);
 int harepl_md_io(struct block_device *bdev, sector_t sector, struct page *page,

@@ -88,6 +88,8 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	sb_result = peer->sb_result;
 	memcpy(sb_reason, peer->sb_reason, sizeof(sb_reason));
 	st = peer->state;
+	if (st == HAREPL_CONN_CONNECTED && peer->deciding)
+		st = HAREPL_CONN_CONNECTING;	/* see harepl_peer_shown_state() */
 	role = peer->peer_role;
 	disk = peer->peer_disk;
 	have = peer->have_state;
@@ -137,7 +139,7 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 }
 
 static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res,
-			       const struct harepl_md *md)
+			       const struct harepl_md_shown *md)
 {
 	struct nlattr *nest;
 	unsigned int i;
@@ -152,7 +154,7 @@ static int harepl_nl_put_peers(struct sk_buff *skb, struct harepl_resource *res,
 		ret = -EMSGSIZE;
 	for (i = 0; !ret && i < res->npeers; i++)
 		ret = harepl_nl_put_peer(skb, res->peers[i],
-					 md->slots[res->peers[i]->slot].gen_bitmap);
+					 md->gen_bitmap[res->peers[i]->slot]);
 	up_read(&res->peers_rwsem);
 	if (!ret)
 		nla_nest_end(skb, nest);
@@ -165,11 +167,10 @@ static int harepl_nl_put_resource(struct sk_buff *skb,
 {
 	const struct harepl_md *md = &res->md;
 	char dm_name[DM_NAME_LEN] = "";
-	struct harepl_md gens;
+	struct harepl_md_shown gens;
 
-	mutex_lock(&res->md_mutex);
-	gens = *md;
-	mutex_unlock(&res->md_mutex);
+	/* constant fields from @md; the rest without waiting for its I/O */
+	harepl_md_get_shown(res, &gens);
 	/* Fails once dm has unhashed the device, as when it is destroyed */
 	dm_copy_name_and_uuid(res->dm, dm_name, NULL);
 	if (nla_put_string(skb, HAREPL_A_RES_NAME, res->name) ||

@@ -38,6 +38,25 @@ enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer)
 	return st;
 }
 
+/*
+ * The state status and dm status report: Connecting, not Connected, until
+ * the connection's first decision is made. A stale node would otherwise
+ * show Connected and UpToDate, what a cluster manager promotes, until it
+ * turns SyncTarget (a metadata write later). Events come after the
+ * decision anyway.
+ */
+enum harepl_conn_state harepl_peer_shown_state(struct harepl_peer *peer)
+{
+	enum harepl_conn_state st;
+
+	spin_lock(&peer->lock);
+	st = peer->state;
+	if (st == HAREPL_CONN_CONNECTED && peer->deciding)
+		st = HAREPL_CONN_CONNECTING;
+	spin_unlock(&peer->lock);
+	return st;
+}
+
 /* Writes queued for the peer or sent to it, and not yet acknowledged */
 u32 harepl_peer_inflight(struct harepl_peer *peer)
 {
@@ -280,6 +299,7 @@ static bool harepl_peer_install(struct harepl_hs_result *hs, struct socket *sock
 		peer->ahead = false;
 		peer->sock = sock;
 		peer->state = HAREPL_CONN_CONNECTED;
+		peer->deciding = true;
 		peer->peer_role = hs->role;
 		peer->peer_disk = hs->disk;
 		WRITE_ONCE(peer->lazy_acks, hs->mode == HAREPL_MODE_ASYNC);
@@ -509,6 +529,9 @@ static int harepl_peer_worker(void *arg)
 		 * UpToDate until it turns SyncTarget.
 		 */
 		harepl_sync_decide(peer);
+		spin_lock(&peer->lock);
+		peer->deciding = false;
+		spin_unlock(&peer->lock);
 		if (!harepl_peer_dropping(peer))
 			harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
 		harepl_receive_loop(peer);

@@ -79,8 +79,8 @@ struct harepl_sq_ent {
 /*
  * One remote node of a resource, with at most one connection.
  *
- * Locking: @lock (spinlock) protects @state, @peer_role, @peer_disk,
- * @have_state, @stopping, @fence_triggered, @ahead, @tearing_down,
+ * Locking: @lock (spinlock) protects @state, @deciding, @peer_role,
+ * @peer_disk, @have_state, @stopping, @fence_triggered, @ahead, @tearing_down,
  * @peer_gens, @split_brain,
  * @discard_my_data, @sb_result, @sb_reason and the resync flags
  * (@rs_full, @rs_csums, @rs_verify, @rs_got_bitmap, @rs_running,
@@ -194,6 +194,8 @@ struct harepl_peer {
 	struct harepl_hs_sent hs_sent;
 	bool hs_check;
 	bool hs_rejected;		/* that check failed: no decision, no dispatch */
+	/* installed, first decision not made: status shows Connecting */
+	bool deciding;
 	struct mutex decide_mutex;	/* one decision at a time */
 	bool split_brain;		/* reconnect only after CONNECT */
 	bool discard_my_data;		/* until the first decision */
@@ -230,6 +232,7 @@ int harepl_connect(struct harepl_resource *res,
 void harepl_disconnect(struct harepl_resource *res);
 
 enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
+enum harepl_conn_state harepl_peer_shown_state(struct harepl_peer *peer);
 struct harepl_peer *harepl_peer_find(struct harepl_resource *res, u32 id);
 u32 harepl_peer_inflight(struct harepl_peer *peer);
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer);

@@ -245,7 +245,8 @@ static int harepl_conn_rank(enum harepl_conn_state st)
 
 /*
  * The best state of any peer (connected, then Ahead/Behind, then
- * Connecting): what "connection" means for the whole resource.
+ * Connecting) as status shows it: what "connection" means for the whole
+ * resource.
  */
 enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res)
 {
@@ -254,7 +255,7 @@ enum harepl_conn_state harepl_resource_conn_state(struct harepl_resource *res)
 
 	down_read(&res->peers_rwsem);
 	for (i = 0; i < res->npeers; i++) {
-		st = harepl_peer_state(res->peers[i]);
+		st = harepl_peer_shown_state(res->peers[i]);
 		if (harepl_conn_rank(st) > harepl_conn_rank(best))
 			best = st;
 	}

@@ -37,7 +37,10 @@ struct crypto_shash;
  *   (@fencing to @fence_exit).
  * - @md_mutex protects @md's generation ids, flags and slots and
  *   serialises superblock writes; taken under @conf_mutex, never under
- *   harepl_lock.
+ *   harepl_lock. Released with harepl_md_unlock(), which copies them to
+ *   @md_shown (so does a superblock write, before its I/O).
+ * - @md_shown_lock (spinlock, a leaf) protects @md_shown, which status
+ *   and events read (harepl_md_get_shown()) under harepl_lock.
  * - @bm and @al have their own locks (bitmap.h, al.h).
  * The I/O path reads @role locklessly with READ_ONCE(). The other fields
  * are set at creation and constant until the last reference goes.
@@ -62,6 +65,8 @@ struct harepl_resource {
 	struct page *sb_page;		/* its last written image */
 	struct block_device *meta_bdev;	/* valid while @targets > 0 */
 	struct mutex md_mutex;		/* see above */
+	spinlock_t md_shown_lock;	/* see above */
+	struct harepl_md_shown md_shown;
 	struct harepl_bm bm;		/* out-of-sync bitmaps */
 	struct harepl_al al;		/* write-intent log */
 

@@ -44,7 +44,7 @@ static void harepl_gens_mine(struct harepl_peer *peer, struct harepl_gens *g)
 	if (g->bitmap_gen &&
 	    (res->md.slots[peer->slot].flags & HAREPL_MD_SLOTF_PRIMARY_AT_SPLIT))
 		g->flags |= HAREPL_GENS_SPLIT_PRIMARY;
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	spin_lock(&peer->lock);
 	if (peer->discard_my_data)
 		g->flags |= HAREPL_GENS_DISCARD_MY_DATA;
@@ -473,7 +473,7 @@ static int harepl_sync_mark_target(struct harepl_peer *peer, bool full)
 	mutex_lock(&res->md_mutex);
 	res->md.flags &= ~(HAREPL_MDF_CONSISTENT | HAREPL_MDF_UPTODATE);
 	ret = harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	if (ret) {
 		/* the flags in memory say so already: no promotion on stale data */
 		harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
@@ -531,7 +531,7 @@ static void harepl_sync_become_source(struct harepl_peer *peer, bool full)
 		res->md.slots[peer->slot].flags = 0;
 	}
 	ret = harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	if (!ret)
 		ret = harepl_bm_flush(res);
 	if (ret) {
@@ -727,7 +727,7 @@ void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g
 		if (flags & HAREPL_WIRE_F_FULL) {
 			mutex_lock(&res->md_mutex);
 			harepl_md_set_current(res, g->bitmap_gen);
-			mutex_unlock(&res->md_mutex);
+			harepl_md_unlock(res);
 		}
 		if (st != HAREPL_CONN_SYNC_TARGET) {
 			if (harepl_sync_mark_target(peer, flags & HAREPL_WIRE_F_FULL))
@@ -737,7 +737,7 @@ void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g
 		} else {
 			mutex_lock(&res->md_mutex);
 			harepl_md_write(res);
-			mutex_unlock(&res->md_mutex);
+			harepl_md_unlock(res);
 		}
 		return;
 	}
@@ -751,7 +751,7 @@ void harepl_sync_recv_gens(struct harepl_peer *peer, const struct harepl_gens *g
 		mutex_lock(&res->md_mutex);
 		harepl_md_set_current(res, g->current_gen);
 		harepl_md_write(res);
-		mutex_unlock(&res->md_mutex);
+		harepl_md_unlock(res);
 		return;
 	}
 	harepl_queue_ctl(peer, HAREPL_CTL_DECIDE);
@@ -832,7 +832,7 @@ void harepl_sync_done_source(struct harepl_peer *peer)
 	if (READ_ONCE(res->role) != HAREPL_ROLE_PRIMARY)
 		res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 	harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	harepl_bm_flush(res);
 	spin_lock(&peer->lock);
 	if (peer->state == HAREPL_CONN_SYNC_SOURCE)
@@ -863,7 +863,7 @@ void harepl_sync_done_target(struct harepl_peer *peer, const struct harepl_gens 
 	res->md.slots[peer->slot].gen_bitmap = 0;
 	res->md.slots[peer->slot].flags = 0;
 	harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	harepl_bm_flush(res);
 	harepl_resource_set_disk(res, HAREPL_DISK_UPTODATE);
 	spin_lock(&peer->lock);
@@ -1044,7 +1044,7 @@ void harepl_gens_role_changed(struct harepl_resource *res, bool primary,
 			harepl_gens_diverge(res, true, false);
 		harepl_md_write(res);
 	}
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	up_read(&res->peers_rwsem);
 	/* the log stands for this node's own writes again */
 	if (primary)
@@ -1079,7 +1079,7 @@ void harepl_gens_peer_lost(struct harepl_peer *peer)
 	changed = harepl_gens_diverge(res, false, true);
 	if (changed)
 		harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	up_read(&res->peers_rwsem);
 	harepl_bm_flush(res);
 	if (changed)
@@ -1109,7 +1109,7 @@ int harepl_invalidate(struct harepl_resource *res, struct harepl_peer *peer)
 	res->md.slots[peer->slot].gen_bitmap = 0;
 	res->md.slots[peer->slot].flags = 0;
 	ret = harepl_md_write(res);
-	mutex_unlock(&res->md_mutex);
+	harepl_md_unlock(res);
 	harepl_resource_set_disk(res, HAREPL_DISK_INCONSISTENT);
 	if (ret)
 		return ret;	/* Inconsistent in memory: no promotion */

@@ -118,6 +118,7 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 	INIT_LIST_HEAD(&res->resync_ranges);
 	init_waitqueue_head(&res->range_wq);
 	mutex_init(&res->md_mutex);
+	spin_lock_init(&res->md_shown_lock);
 	bio_list_init(&res->deferred);
 	INIT_WORK(&res->deferred_work, harepl_deferred_work);
 	harepl_fence_res_init(res);
@@ -159,6 +160,8 @@ static struct harepl_resource *harepl_new_resource(struct dm_target *ti,
 		ti->error = "Table length exceeds the data area";
 		goto err;
 	}
+	mutex_lock(&res->md_mutex);
+	harepl_md_unlock(res);		/* status shows what was read */
 	if (res->md.flags & HAREPL_MDF_CONSISTENT)
 		res->disk = res->md.flags & HAREPL_MDF_UPTODATE ?
 			    HAREPL_DISK_UPTODATE : HAREPL_DISK_OUTDATED;
@@ -291,7 +294,7 @@ static void harepl_dtr(struct dm_target *ti)
 			mutex_lock(&res->md_mutex);
 			res->md.flags &= ~HAREPL_MDF_CRASHED_PRIMARY;
 			harepl_md_write(res);
-			mutex_unlock(&res->md_mutex);
+			harepl_md_unlock(res);
 		}
 	}
 	harepl_resource_put(res);
@@ -344,7 +347,7 @@ static void harepl_status(struct dm_target *ti, status_type_t type,
 		for (i = 0; i < res->npeers; i++) {
 			peer = res->peers[i];
 			DMEMIT(" %u %s %s %u %lld %lld %lld", peer->conf.node_id,
-			       harepl_conn_names[harepl_peer_state(peer)],
+			       harepl_conn_names[harepl_peer_shown_state(peer)],
 			       harepl_mode_names[peer->conf.mode],
 			       harepl_peer_inflight(peer),
 			       atomic64_read(&peer->bytes_sent),

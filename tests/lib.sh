@@ -229,7 +229,8 @@ REPL_SECTORS=
 REPL_UUID=${REPL_UUID:-2f0c5c3e-8d0e-4f7e-9b8a-6c1d2e3f4a5b}
 
 # repl_conf NS MODE [Key=Value...]: write NS's config; the pairs go into [Peer]; the secret is $REPL_SECRET_A or _B
-# (and the Key=Value pairs of $REPL_RESOURCE_KEYS, split on white space, into [Resource])
+# (and the Key=Value pairs of $REPL_RESOURCE_KEYS, split on white space, into [Resource]); A's disk is /dev/vdb,
+# B's $REPL_DISK_B (default /dev/vdc)
 repl_conf() {
 	_rc_ns=$1 _rc_mode=$2
 	shift 2
@@ -237,7 +238,7 @@ repl_conf() {
 	if [ "$_rc_ns" = nsa ]; then
 		set -- 0 1 1 2 /dev/vdb r0a "$REPL_SECRET_A" "$@"
 	else
-		set -- 1 0 2 1 /dev/vdc r0b "$REPL_SECRET_B" "$@"
+		set -- 1 0 2 1 "${REPL_DISK_B:-/dev/vdc}" r0b "$REPL_SECRET_B" "$@"
 	fi
 	{
 		echo "[Resource]"
