@@ -529,11 +529,13 @@ static int harepl_peer_worker(void *arg)
 		 * UpToDate until it turns SyncTarget.
 		 */
 		harepl_sync_decide(peer);
-		spin_lock(&peer->lock);
-		peer->deciding = false;
-		spin_unlock(&peer->lock);
-		if (!harepl_peer_dropping(peer))
+		/* dropped: Connecting until teardown, which keeps it so */
+		if (!harepl_peer_dropping(peer)) {
+			spin_lock(&peer->lock);
+			peer->deciding = false;
+			spin_unlock(&peer->lock);
 			harepl_resource_event(peer->res, HAREPL_EVENT_CONN);
+		}
 		harepl_receive_loop(peer);
 		harepl_peer_teardown(peer);
 		harepl_resource_event(peer->res, HAREPL_EVENT_CONN);

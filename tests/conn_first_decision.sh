@@ -4,8 +4,10 @@
 #
 # A reconnecting node is not shown Connected before the connection's first
 # decision. B's disk is a dm-delay device; B is cut off, A writes 1 MiB,
-# then every write to B's disk is held 2 s, so B's decision (the metadata
-# write that marks it Inconsistent before it turns SyncTarget) takes 2 s.
+# then every write to B's disk (and every cache flush) is held 2 s, so B's
+# decision (the superblock write, a flush then a FUA write, that marks it
+# Inconsistent before it turns SyncTarget) takes about 4 s; B's worker reads
+# nothing meanwhile, so the peers' Timeout is 10 s.
 # Meanwhile B's status (polled every 0.1 s, the way the OCF agent reads it)
 # must show the peer and the resource Connecting, never Connected while B
 # is still UpToDate: that is the state that earns a promotion score. Then
@@ -40,7 +42,7 @@ load_module
 modprobe dm-delay || die "no dm-delay module"
 dmsetup create "$SLOW" --table "0 $SECTORS delay /dev/vdc 0 0" || die "dmsetup create $SLOW failed"
 two_ns_setup
-REPL_DISK_B=/dev/mapper/$SLOW repl_setup sync
+REPL_DISK_B=/dev/mapper/$SLOW repl_setup sync Timeout=10s
 
 repl_link down
 WRITTEN=0
@@ -69,7 +71,10 @@ while [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -lt "$end" ]; do
 	case $s in
 	SyncTarget*) break ;;
 	"Connecting UpToDate Connecting Primary")
-		[ -n "$DM_LINE" ] || DM_LINE=$(dmsetup status r0b) ;;
+		case $DM_LINE in
+		*" 0 Connecting sync "*) ;;
+		*) DM_LINE=$(dmsetup status r0b) ;;
+		esac ;;
 	esac
 	sleep 0.1
 done
