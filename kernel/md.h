@@ -35,7 +35,7 @@ struct harepl_md {
 /*
  * What status and events show of @md (struct harepl_resource.md_shown): its
  * state as of the last release of md_mutex, or of the superblock write in
- * progress, so that they never wait for metadata I/O.
+ * progress, so that they never wait for a superblock write.
  */
 struct harepl_md_shown {
 	u32 flags;
