@@ -8,7 +8,8 @@
 # decision (the superblock write, a flush then a FUA write, that marks it
 # Inconsistent before it turns SyncTarget) takes about 4 s; B's worker reads
 # nothing meanwhile, so the peers' Timeout is 10 s.
-# Meanwhile B's status (polled every 0.1 s, the way the OCF agent reads it)
+# Meanwhile B's status (polled with 0.1 s between calls, which take about
+# 0.3 s here; the way the OCF agent reads it)
 # must show the peer and the resource Connecting, never Connected while B
 # is still UpToDate: that is the state that earns a promotion score. Then
 # B turns SyncTarget, the resync completes and the data areas match.
@@ -51,7 +52,7 @@ fio_writes /dev/mapper/r0a "--name=stale --ioengine=libaio --direct=1 --iodepth=
 log "B: $(repl_jq nsb '"\(.disk) \(.connection) \(.peers[0].connection)"')"
 slow_b $DELAY_MS
 
-# samples "PEERCONN DISK RESCONN PEERROLE" of B every 0.1 s until its peer is SyncTarget or 30 s
+# samples "PEERCONN DISK RESCONN PEERROLE" of B, 0.1 s apart, until its peer is SyncTarget or 30 s
 # passed (the peer's role is there from the install on: null before), and one dm status line taken
 # while a sample showed the decision's window
 : >/tmp/samples
