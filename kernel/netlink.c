@@ -87,9 +87,7 @@ static int harepl_nl_put_peer(struct sk_buff *skb, struct harepl_peer *peer,
 	spin_lock(&peer->lock);
 	sb_result = peer->sb_result;
 	memcpy(sb_reason, peer->sb_reason, sizeof(sb_reason));
-	st = peer->state;
-	if (st == HAREPL_CONN_CONNECTED && peer->deciding)
-		st = HAREPL_CONN_CONNECTING;	/* see harepl_peer_shown_state() */
+	st = harepl_peer_shown_state_locked(peer);
 	role = peer->peer_role;
 	disk = peer->peer_disk;
 	have = peer->have_state;

@@ -50,9 +50,7 @@ enum harepl_conn_state harepl_peer_shown_state(struct harepl_peer *peer)
 	enum harepl_conn_state st;
 
 	spin_lock(&peer->lock);
-	st = peer->state;
-	if (st == HAREPL_CONN_CONNECTED && peer->deciding)
-		st = HAREPL_CONN_CONNECTING;
+	st = harepl_peer_shown_state_locked(peer);
 	spin_unlock(&peer->lock);
 	return st;
 }

@@ -233,6 +233,17 @@ void harepl_disconnect(struct harepl_resource *res);
 
 enum harepl_conn_state harepl_peer_state(struct harepl_peer *peer);
 enum harepl_conn_state harepl_peer_shown_state(struct harepl_peer *peer);
+
+/* harepl_peer_shown_state() for a caller that holds @peer->lock */
+static inline enum harepl_conn_state
+harepl_peer_shown_state_locked(struct harepl_peer *peer)
+{
+	lockdep_assert_held(&peer->lock);
+	if (peer->state == HAREPL_CONN_CONNECTED && peer->deciding)
+		return HAREPL_CONN_CONNECTING;
+	return peer->state;
+}
+
 struct harepl_peer *harepl_peer_find(struct harepl_resource *res, u32 id);
 u32 harepl_peer_inflight(struct harepl_peer *peer);
 s64 harepl_peer_oos_bytes(struct harepl_peer *peer);
