@@ -59,10 +59,9 @@ slow_b $DELAY_MS
 : >/tmp/durations
 DM_LINE=
 MAX_MS=0
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 repl_link up
-end=$(awk '{ printf "%d", $1 * 10 + 300 }' /proc/uptime)
-while [ "$(awk '{ printf "%d", $1 * 10 }' /proc/uptime)" -lt "$end" ]; do
+end=$(($(now_ms) + 30000))
+while [ "$(now_ms)" -lt "$end" ]; do
 	t0=$(now_ms)
 	s=$(repl_jq nsb '"\(.peers[0].connection) \(.disk) \(.connection) \(.peers[0].role)"')
 	t1=$(now_ms)

@@ -169,6 +169,9 @@ two_ns_cleanup() {
 	return 0
 }
 
+# now_ms: uptime in milliseconds
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+
 # wait_for CMD TIMEOUT_S: run the shell command CMD every 0.1 s until it succeeds (0) or TIMEOUT_S passes (1)
 wait_for() {
 	_wf_end=$(awk -v t="$2" '{ printf "%d", ($1 + t) * 100 }' /proc/uptime)

@@ -44,8 +44,6 @@ slow_link() {
 	fi || die "netem on veth-a failed"
 }
 
-# now_ms: uptime in milliseconds
-now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
 
 # chk DESC CMD...: run CMD; on failure log DESC and clear OK (every check of a case runs)
 chk() {
@@ -260,12 +258,8 @@ case_demote() {
 	chk "data areas identical" repl_same_data "$REPL_SECTORS"
 	# the log named A's writes as primary until their ACKs: now it must not
 	# (the clean-up runs after the last ACK: give it 10 s)
-	i=0
-	while md=$(repl_ctl nsa dump-md --json r0) && [ $i -lt 20 ] &&
-		[ "$(echo "$md" | jq '.flag_names | index("crashed-primary")')" != null ]; do
-		sleep 0.5
-		i=$((i + 1))
-	done
+	wait_for '! repl_ctl nsa dump-md --json r0 | jq -e ".flag_names | index(\"crashed-primary\")" >/dev/null' 10
+	md=$(repl_ctl nsa dump-md --json r0)
 	dmesg_since demote | grep -E 'write-intent log' | sed 's/^/# dmesg: /'
 	log "A's superblock: flags $(echo "$md" | jq -c .flag_names), log extents $(echo "$md" | jq -c .al.extents)"
 	chk "A's superblock no longer marked crashed-primary" \
